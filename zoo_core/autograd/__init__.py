@@ -1,0 +1,92 @@
+"""Automatic differentiation: ``backward``, ``grad``, grad modes, custom ``Function`` and gradient checks."""
+from . import grad_mode, graph
+from .function import Function, FunctionCtx, once_differentiable
+from .grad_mode import (detect_anomaly, enable_grad, inference_mode, is_anomaly_enabled,
+                        is_grad_enabled, no_grad, set_detect_anomaly, set_grad_enabled)
+from .gradcheck import gradcheck, gradgradcheck
+
+__all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "no_grad", "enable_grad",
+           "set_grad_enabled", "inference_mode", "set_detect_anomaly", "detect_anomaly", "gradcheck",
+           "gradgradcheck", "is_grad_enabled", "is_anomaly_enabled", "graph", "grad_mode"]
+
+
+def _as_tuple(x):
+    if x is None:
+        return None
+    if isinstance(x, (tuple, list)):
+        return tuple(x)
+    return (x,)
+
+
+def _make_grads(outputs, grad_outputs):
+    from ..ops.creation import ones_like
+    from ..tensor import Tensor, _wrap
+    grads = []
+    for i, (o, g) in enumerate(zip(outputs, grad_outputs or (None,) * len(outputs))):
+        if g is None:
+            if o._data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs (output {i} has shape "
+                    f"{tuple(o._data.shape)}); pass gradient=/grad_outputs= explicitly")
+            if o._data.dtype.kind != "f":
+                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs, got {o.dtype}")
+            g = ones_like(o)
+        else:
+            if not isinstance(g, Tensor):
+                from ..ops.creation import tensor
+                g = tensor(g, dtype=o.dtype, device=o.device)
+            if g._data.shape != o._data.shape:
+                from ..tensor import Size
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {Size(g._data.shape)!r} and "
+                    f"output[{i}] has a shape of {Size(o._data.shape)!r}.")
+            if g.device != o.device:
+                raise RuntimeError(
+                    f"invalid gradient at index {i} - expected device {o.device} but got {g.device}")
+            if g._data.dtype != o._data.dtype:
+                g = _wrap(g._data.astype(o._data.dtype))
+        grads.append(g)
+    return grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Sum the gradients of ``tensors`` into the ``.grad`` of the leaves (or of ``inputs`` only)."""
+    from .engine import run_backward
+    tensors = _as_tuple(tensors)
+    grads = _make_grads(tensors, _as_tuple(grad_tensors))
+    if retain_graph is None:
+        retain_graph = create_graph
+    if inputs is None:
+        run_backward(tensors, grads, retain_graph, create_graph)
+        return
+    inputs = _as_tuple(inputs)
+    got = run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs, accumulate=False,
+                       allow_unused=True)
+    from .engine import _accumulate
+    with set_grad_enabled(create_graph):
+        for t, g in zip(inputs, got):
+            if g is not None:
+                if t.grad_fn is not None and not t._retains_grad:
+                    t.grad = g if t.grad is None else t.grad + g
+                else:
+                    _accumulate(t, g, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """The gradients of ``outputs`` with respect to ``inputs`` (a tuple), without touching ``.grad``."""
+    from .engine import run_backward
+    from ..ops.creation import zeros_like
+    outputs = _as_tuple(outputs)
+    single = not isinstance(inputs, (tuple, list))
+    inputs = _as_tuple(inputs)
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    grads = _make_grads(outputs, _as_tuple(grad_outputs))
+    if retain_graph is None:
+        retain_graph = create_graph
+    got = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs, accumulate=False,
+                       allow_unused=allow_unused)
+    if materialize_grads:
+        got = [zeros_like(t) if g is None else g for t, g in zip(inputs, got)]
+    return tuple(got)

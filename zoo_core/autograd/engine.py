@@ -1,0 +1,231 @@
+"""The backward pass: run recorded nodes from the outputs back to the leaves.
+
+Nodes are taken in decreasing creation order (a heap on ``seq``): every consumer of a tensor was recorded
+after it, so when a node is popped all gradients for its outputs have arrived. Leaf gradients are summed
+and applied last, so tensor hooks see the total gradient as in PyTorch.
+"""
+import heapq
+import weakref
+
+from . import grad_mode
+from .._backend import array_module
+from .graph import AccumulateGrad, edge, version
+
+
+def _check_grad(node, i, g, shape):
+    if g._data.shape != shape:
+        raise RuntimeError(
+            f"Function {node._name} returned an invalid gradient at index {i} - got {list(g._data.shape)} "
+            f"but expected shape compatible with {list(shape)}")
+
+
+def _saved_error(node, i, t, expected):
+    from ..tensor import type_name
+    where = "output 0 of " + t.grad_fn._name if t.grad_fn is not None else "a leaf tensor"
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace operation: "
+        f"[{type_name(t)} {list(t._data.shape)}], which is {where}, is at version {version(t)}; "
+        f"expected version {expected} instead. Hint: the saved tensor belongs to {node._name}; avoid "
+        "modifying it in place (use an out-of-place op or .clone()).")
+
+
+def _freed_error(node):
+    return RuntimeError(
+        f"Trying to backward through the graph a second time (or directly access saved tensors after they "
+        f"have already been freed) in {node._name}. Saved intermediate values of the graph are freed when "
+        "you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through "
+        "the graph a second time or if you need to access saved tensors after calling backward.")
+
+
+def _anomaly_check(node, grads):
+    for i, g in enumerate(grads):
+        if g is not None and bool(array_module(g._data).isnan(g._data).any()):
+            trace = "".join(node.trace)
+            raise RuntimeError(
+                f"Function '{node._name}' returned nan values in its {i}th output.\n"
+                f"Traceback of the forward call that created the node:\n{trace}")
+
+
+def _prune(roots, targets):
+    """Nodes from which some target node can be reached (only they need to run for ``grad``)."""
+    memo = {}
+    stack = [(n, False) for n in roots]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            memo[node] = node in targets or any(
+                e is not None and memo.get(e[0], False) for e in node.edges)
+            continue
+        if node in memo:
+            continue
+        memo[node] = False
+        stack.append((node, True))
+        for e in node.edges:
+            if e is not None and e[0] not in memo:
+                stack.append((e[0], False))
+    return {n for n, keep in memo.items() if keep}
+
+
+def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None, accumulate=True,
+                 allow_unused=False):
+    """Backpropagate ``grad_outputs`` from ``outputs``.
+
+    With ``accumulate`` (``Tensor.backward``), leaf gradients are added to ``.grad``; otherwise
+    (``autograd.grad``) the gradients of ``inputs`` are returned and nothing is accumulated.
+    """
+    from ..tensor import Tensor, _wrap
+    buffers = {}    # node -> grad Tensor, or list of grads for multi-output nodes
+    heap = []
+    leaf_grads = {}  # AccumulateGrad -> summed grad
+
+    def add(e, g):
+        node, idx = e
+        if type(node) is AccumulateGrad:
+            prev = leaf_grads.get(node)
+            leaf_grads[node] = g if prev is None else prev + g
+            return
+        shapes = node.shapes
+        if shapes is None:
+            prev = buffers.get(node)
+            if prev is None:
+                buffers[node] = g
+                heapq.heappush(heap, (-node.seq, node))
+            else:
+                buffers[node] = prev + g
+        else:
+            buf = buffers.get(node)
+            if buf is None:
+                buf = buffers[node] = [None] * len(shapes)
+                heapq.heappush(heap, (-node.seq, node))
+            buf[idx] = g if buf[idx] is None else buf[idx] + g
+
+    captured = None
+    keep = None
+    if inputs is not None:
+        targets = {}
+        for i, t in enumerate(inputs):
+            e = edge(t)
+            if e is None:
+                if not allow_unused:
+                    raise RuntimeError(
+                        f"One of the differentiated Tensors (input {i}) does not require grad; "
+                        "set requires_grad=True on it or pass allow_unused=True")
+                continue
+            targets.setdefault(e[0], []).append((i, e[1]))
+        captured = [None] * len(inputs)
+        keep = _prune([edge(o)[0] for o in outputs if edge(o) is not None], targets)
+
+    prev_mode = grad_mode.enabled
+    grad_mode.enabled = create_graph
+    try:
+        for i, (o, g) in enumerate(zip(outputs, grad_outputs)):
+            e = edge(o)
+            if e is None:
+                raise RuntimeError(
+                    f"element {i} of tensors does not require grad and does not have a grad_fn")
+            add(e, g)
+
+        while heap:
+            _, node = heapq.heappop(heap)
+            buf = buffers.pop(node)
+            if captured is not None:
+                hit = targets.get(node)
+                if hit:
+                    for i, idx in hit:
+                        captured[i] = buf if node.shapes is None else buf[idx]
+                if node not in keep:
+                    continue
+            if node.pre_hooks:
+                buf = _run_pre_hooks(node, buf)
+            fn = node.backward_fn
+            if fn is None:
+                raise _freed_error(node)
+            if node.saved:
+                for i, (t, v) in enumerate(zip(node.saved, node.versions)):
+                    if type(t) is weakref.ref:   # a saved output, held weakly to avoid a cycle
+                        t = t()
+                        if t is None:
+                            continue
+                    if version(t) != v:
+                        raise _saved_error(node, i, t, v)
+            if node.shapes is not None:
+                for i, (shape, dt, dev) in enumerate(node.shapes):
+                    if buf[i] is None:
+                        from ..ops.creation import _zeros_array
+                        buf[i] = _wrap(_zeros_array(shape, dt, dev))
+            grads = fn(buf)
+            if not retain_graph:
+                node.backward_fn = None
+                node.saved = ()
+            if node.trace is not None:
+                _anomaly_check(node, grads)
+            if node.hooks:
+                for h in node.hooks:
+                    h(grads, buf if isinstance(buf, list) else (buf,))
+            for i, (e, g) in enumerate(zip(node.edges, grads)):
+                if e is None or g is None:
+                    continue
+                if type(e[0]) is AccumulateGrad:
+                    _check_grad(node, i, g, e[0].variable._data.shape)
+                add(e, g)
+    finally:
+        grad_mode.enabled = prev_mode
+
+    if captured is not None:
+        for acc, g in leaf_grads.items():
+            for i, idx in targets.get(acc, ()):
+                captured[i] = g
+        for i, g in enumerate(captured):
+            if g is None and not allow_unused and edge(inputs[i]) is not None:
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (input {i}) appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior.")
+        return captured
+
+    prev_mode = grad_mode.enabled
+    grad_mode.enabled = create_graph
+    try:
+        for acc, g in leaf_grads.items():
+            _accumulate(acc.variable, g, create_graph)
+    finally:
+        grad_mode.enabled = prev_mode
+    return None
+
+
+def _run_pre_hooks(node, buf):
+    for index, fn in node.pre_hooks:
+        if index is None:
+            grads = buf if isinstance(buf, list) else [buf]
+            r = fn(tuple(grads))
+            if r is not None:
+                buf = list(r) if isinstance(buf, list) else r[0]
+        elif isinstance(buf, list):
+            if buf[index] is not None:
+                r = fn(buf[index])
+                if r is not None:
+                    buf[index] = r
+        else:
+            r = fn(buf)
+            if r is not None:
+                buf = r
+    return buf
+
+
+def _accumulate(t, g, create_graph):
+    from ..tensor import _wrap
+    hooks = t._hooks
+    if hooks:
+        for h in hooks:
+            r = h(g)
+            if r is not None:
+                g = r
+    if t._data.dtype != g._data.dtype:
+        g = g.to(t.dtype)
+    old = t.grad
+    if old is None:
+        # copy: g may alias another leaf's grad, a view of one, or the caller's grad_outputs
+        t.grad = g if create_graph else _wrap(g._data.copy())
+    elif create_graph:
+        t.grad = old + g
+    else:
+        old._data += g._data

@@ -1,0 +1,152 @@
+"""Graph nodes and how ops record them.
+
+Every differentiable op, when grad mode is on and an input requires grad, calls ``record`` with its
+output, a ``backward(grad)`` closure written with Tensor ops, the inputs it differentiates with respect to,
+and the tensors whose values the closure reads (checked against in-place changes at backward time).
+A node is one screen of state: the closure, edges to the inputs' nodes, saved versions, output shapes.
+"""
+import itertools
+import traceback
+import weakref
+
+from . import grad_mode
+
+_seq = itertools.count()
+
+
+class Node:
+    """A recorded op (``y.grad_fn``); ``backward_fn`` is dropped once used unless ``retain_graph``."""
+    __slots__ = ("backward_fn", "edges", "saved", "versions", "seq", "_name", "shapes", "hooks",
+                 "pre_hooks", "trace", "__weakref__")
+
+    def name(self):
+        return self._name
+
+    @property
+    def next_functions(self):
+        return tuple((None, 0) if e is None else e for e in self.edges)
+
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` after this node's backward ran."""
+        if self.hooks is None:
+            self.hooks = []
+        self.hooks.append(fn)
+        return _RemovableHandle(self.hooks, fn)
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` before this node's backward runs; may return replacement grads."""
+        return self._add_pre_hook(None, lambda grads: fn(grads))
+
+    def _add_pre_hook(self, index, fn):
+        if self.pre_hooks is None:
+            self.pre_hooks = []
+        entry = (index, fn)
+        self.pre_hooks.append(entry)
+        return _RemovableHandle(self.pre_hooks, entry)
+
+    def __repr__(self):
+        return f"<{self._name} object at {hex(id(self))}>"
+
+    __str__ = __repr__
+
+
+class AccumulateGrad:
+    """The node that ends at a leaf: sums incoming gradients into ``variable.grad``."""
+    __slots__ = ("variable", "seq", "__weakref__")
+    edges = ()
+    pre_hooks = hooks = None
+    _name = "AccumulateGrad"
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.seq = -1
+
+    def name(self):
+        return self._name
+
+    next_functions = ()
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+class _RemovableHandle:
+    __slots__ = ("lst", "item")
+
+    def __init__(self, lst, item):
+        self.lst, self.item = lst, item
+
+    def remove(self):
+        try:
+            self.lst.remove(self.item)
+        except ValueError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def edge(t):
+    """The (node, output index) a gradient for tensor ``t`` flows into, or None."""
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._out_idx)
+    if t._rg:
+        ref = t._acc
+        acc = ref() if ref is not None else None
+        if acc is None:
+            acc = AccumulateGrad(t)
+            t._acc = weakref.ref(acc)
+        return (acc, 0)
+    return None
+
+
+def version(t):
+    if type(t) is weakref.ref:
+        t = t()
+    b = t._base
+    return t._ver if b is None else b._ver
+
+
+def record(out, name, backward_fn, inputs, saved=()):
+    """Attach a node to ``out`` (one Tensor, or a tuple of Tensors for multi-output ops).
+
+    ``backward_fn(grad)`` returns one gradient per entry of ``inputs`` (None where there is none); for a
+    multi-output op it gets a list of output grads (zeros where an output got none).
+    """
+    node = Node()
+    node.backward_fn = backward_fn
+    node.edges = tuple([edge(x) if isinstance(x, _Tensor) else None for x in inputs])
+    node.saved = saved
+    node.versions = tuple([version(t) for t in saved]) if saved else ()
+    node.seq = next(_seq)
+    node._name = name
+    node.hooks = node.pre_hooks = None
+    node.trace = traceback.format_stack()[:-2] if grad_mode.anomaly else None
+    if type(out) is tuple:
+        node.shapes = tuple([(o._data.shape, o._data.dtype, o.device) for o in out])
+        for i, o in enumerate(out):
+            o.grad_fn = node
+            o._out_idx = i
+            o._rg = True
+    else:
+        node.shapes = None
+        out.grad_fn = node
+        out._rg = True
+    return node
+
+
+def needs_grad(*xs):
+    """True when grad mode is on and any Tensor among ``xs`` requires grad."""
+    if not grad_mode.enabled:
+        return False
+    for x in xs:
+        if isinstance(x, _Tensor) and x._rg:
+            return True
+    return False
+
+
+_Tensor = None  # set by zoo_core.tensor to break the import cycle

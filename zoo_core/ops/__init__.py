@@ -1,0 +1,1 @@
+"""Tensor ops, one module per family. Importing this package attaches the Tensor methods."""

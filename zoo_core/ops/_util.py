@@ -1,0 +1,134 @@
+"""Helpers shared by the op families: operand conversion with PyTorch promotion, and reducing a
+broadcast gradient back to an input's shape."""
+import numpy as np
+
+from .. import _backend, _dtype
+from ..autograd import grad_mode
+from ..autograd.graph import record
+from ..tensor import Tensor, _wrap, _wrap_dim as wrap_dim, check_same_device  # noqa: F401
+
+_BY_NP = _dtype.BY_NP
+
+
+def as_operand(x, like, op):
+    """A Tensor for ``x`` (a Tensor, a number, or an array) next to the Tensor ``like``."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (np.ndarray, list, tuple)) or _backend.is_cuda_array(x):
+        from .creation import as_tensor
+        return as_tensor(x, device=like.device)
+    raise TypeError(f"{op}(): expected a Tensor or a number, got {type(x).__name__}")
+
+
+def binary_arrays(a, b, op):
+    """The two raw operands of a binary op (arrays or Python scalars), promoted as PyTorch does.
+
+    ``a`` or ``b`` may be a Python scalar; at least one is a Tensor. Returns (a, b, xa, xb) where
+    a/b are the Tensor-or-scalar operands (for backward) and xa/xb what to hand to the array module.
+    """
+    ta = isinstance(a, Tensor)
+    tb = isinstance(b, Tensor)
+    if ta and tb:
+        xa, xb = a._data, b._data
+        if xa.dtype is not xb.dtype and xa.dtype != xb.dtype:
+            dt = _dtype.result_type(a, b).np
+            if xa.dtype != dt:
+                xa = xa.astype(dt)
+            if xb.dtype != dt:
+                xb = xb.astype(dt)
+        if type(xa) is not type(xb) or (type(xa) is not np.ndarray and xa.device != xb.device):
+            check_same_device(op, a, b)
+        return a, b, xa, xb
+    if ta:
+        if not isinstance(b, (int, float, bool, np.number, np.bool_)):
+            b = as_operand(b, a, op)
+            return binary_arrays(a, b, op)
+        xa = a._data
+        return a, b, _scalar_promote(xa, b), b
+    if not isinstance(a, (int, float, bool, np.number, np.bool_)):
+        a = as_operand(a, b, op)
+        return binary_arrays(a, b, op)
+    xb = b._data
+    return a, b, a, _scalar_promote(xb, a)
+
+
+def _scalar_promote(arr, s):
+    """Cast ``arr`` when a Python scalar of a higher category joins it (int tensor * 0.5 -> float32)."""
+    kind = arr.dtype.kind
+    if kind == "f":
+        return arr
+    t = type(s)
+    if t is float or isinstance(s, np.floating):
+        return arr.astype(_dtype.get_default_dtype().np)
+    if kind == "b" and t is not bool and not isinstance(s, np.bool_):
+        return arr.astype(np.int64)
+    return arr
+
+
+def sum_to(g, shape):
+    """Sum a broadcast gradient ``g`` back to ``shape`` (differentiable)."""
+    if g._data.shape == shape:
+        return g
+    return _sum_to(g, shape)
+
+
+def grad_for(g, x):
+    """``g`` shaped and typed for the input ``x`` (undoing broadcasting and type promotion)."""
+    if not isinstance(x, Tensor):
+        return None
+    if g._data.shape != x._data.shape:
+        g = _sum_to(g, x._data.shape)
+    if g._data.dtype != x._data.dtype:
+        g = g.to(_BY_NP[x._data.dtype])
+    return g
+
+
+def _sum_to(g, shape):
+    xg = g._data
+    gs = xg.shape
+    lead = len(gs) - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and gs[i + lead] != 1)
+    r = xg.sum(axis=axes) if axes else xg
+    out = _wrap(r.reshape(shape))
+    if g._rg and grad_mode.enabled:
+        record(out, "SumToBackward", lambda gg: (broadcast_to(gg, gs),), (g,))
+    return out
+
+
+def broadcast_to(g, shape):
+    """``g`` broadcast to ``shape`` (a read-only view; differentiable)."""
+    xp = _backend.array_module(g._data)
+    src = g._data.shape
+    out = _wrap(xp.broadcast_to(g._data, shape))
+    if g._rg and grad_mode.enabled:
+        record(out, "ExpandBackward0", lambda gg: (_sum_to(gg, src),), (g,))
+    return out
+
+
+def float_array(x):
+    """The array of ``x`` in a floating dtype (ints and bools become the default float dtype)."""
+    a = x._data
+    if a.dtype.kind != "f":
+        a = a.astype(_dtype.get_default_dtype().np)
+    return a
+
+
+def broadcast_error(op, xa, xb):
+    """PyTorch's message for operands whose shapes do not broadcast."""
+    sa, sb = getattr(xa, "shape", ()), getattr(xb, "shape", ())
+    n = max(len(sa), len(sb))
+    pa, pb = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
+    for i in range(n - 1, -1, -1):
+        if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
+            return RuntimeError(
+                f"{op}: The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) at "
+                f"non-singleton dimension {i} (shapes {tuple(sa)} and {tuple(sb)})")
+    return RuntimeError(f"{op}: shapes {tuple(sa)} and {tuple(sb)} cannot be broadcast together")
+
+
+def apply2(fn, xa, xb, op):
+    """``fn(xa, xb)`` with a clear error when the shapes do not broadcast."""
+    try:
+        return fn(xa, xb)
+    except ValueError:
+        raise broadcast_error(op, xa, xb) from None

@@ -1,0 +1,632 @@
+"""Binary arithmetic, comparisons, logical ops, ``where``, ``clamp``, ``minimum``/``maximum``, and their
+in-place forms. Each op computes its output, then (only when recording) defines its backward right below,
+written with Tensor ops so that higher-order gradients come for free."""
+import numpy as np
+
+from .. import _backend, _dtype
+from ..autograd import grad_mode
+from ..autograd.graph import record
+from ..tensor import Tensor, _wrap, inplace_update
+from ._util import apply2, binary_arrays, broadcast_error, grad_for
+
+_num = (int, float, bool)
+
+
+def _rg(x):
+    return x._rg if isinstance(x, Tensor) else False
+
+
+# ---- arithmetic ---------------------------------------------------------------------------------
+def add(input, other, *, alpha=1, out=None):
+    """``input + alpha * other`` with broadcasting."""
+    a, b, xa, xb = binary_arrays(input, other, "add")
+    if alpha != 1:
+        xb = xb * alpha
+    try:
+        r = _wrap(xa + xb)
+    except ValueError:
+        raise broadcast_error("add", xa, xb) from None
+    if grad_mode.enabled and (_rg(a) or _rg(b)):
+        if alpha == 1:
+            record(r, "AddBackward0", lambda g: (grad_for(g, a), grad_for(g, b)), (a, b))
+        else:
+            record(r, "AddBackward0", lambda g: (grad_for(g, a), grad_for(g * alpha, b)), (a, b))
+    return _out(r, out)
+
+
+def sub(input, other, *, alpha=1, out=None):
+    """``input - alpha * other``."""
+    a, b, xa, xb = binary_arrays(input, other, "sub")
+    if xa.dtype == np.bool_ if hasattr(xa, "dtype") else False:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    if alpha != 1:
+        xb = xb * alpha
+    try:
+        r = _wrap(xa - xb)
+    except ValueError:
+        raise broadcast_error("sub", xa, xb) from None
+    if grad_mode.enabled and (_rg(a) or _rg(b)):
+        record(r, "SubBackward0", lambda g: (grad_for(g, a), grad_for(g * -alpha, b)), (a, b))
+    return _out(r, out)
+
+
+def rsub(input, other, *, alpha=1):
+    return sub(other, input, alpha=alpha)
+
+
+def mul(input, other, *, out=None):
+    """Elementwise product with broadcasting."""
+    a, b, xa, xb = binary_arrays(input, other, "mul")
+    try:
+        r = _wrap(xa * xb)
+    except ValueError:
+        raise broadcast_error("mul", xa, xb) from None
+    if grad_mode.enabled and (_rg(a) or _rg(b)):
+        ra, rb = _rg(a), _rg(b)
+
+        def backward(g):
+            return (grad_for(g * b, a) if ra else None, grad_for(g * a, b) if rb else None)
+        record(r, "MulBackward0", backward, (a, b), _saved(a, b))
+    return _out(r, out)
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    """``input / other``; ``rounding_mode`` ``"trunc"`` or ``"floor"`` rounds the quotient (no gradient)."""
+    a, b, xa, xb = binary_arrays(input, other, "div")
+    if rounding_mode is not None:
+        if rounding_mode == "floor":
+            return _out(_zero_grad(_wrap(_floordiv(xa, xb)), a, b, "DivBackward0"), out)
+        if rounding_mode == "trunc":
+            q = xa / xb
+            xp = _backend.array_module(q)
+            q = xp.trunc(q)
+            kind = getattr(xa, "dtype", getattr(xb, "dtype", None)).kind
+            if kind in "iub":
+                q = q.astype(_dtype.result_type(a, b).np)
+            return _out(_zero_grad(_wrap(q), a, b, "DivBackward0"), out)
+        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+    if not (_is_float(xa) or _is_float(xb)):   # integer true division gives the default float dtype
+        ft = _dtype.get_default_dtype().np
+        xa = xa.astype(ft) if hasattr(xa, "astype") else xa
+        xb = xb.astype(ft) if hasattr(xb, "astype") else xb
+    try:
+        r = _wrap(xa / xb)
+    except ValueError:
+        raise broadcast_error("div", xa, xb) from None
+    if grad_mode.enabled and (_rg(a) or _rg(b)):
+        ra, rb = _rg(a), _rg(b)
+
+        def backward(g):
+            return (grad_for(g / b, a) if ra else None, grad_for(-g * a / (b * b), b) if rb else None)
+        record(r, "DivBackward0", backward, (a, b), _saved(a, b))
+    return _out(r, out)
+
+
+def _is_float(x):
+    return x.dtype.kind == "f" if hasattr(x, "dtype") else isinstance(x, float)
+
+
+true_divide = divide = div
+multiply = mul
+subtract = sub
+
+
+def _floordiv(xa, xb):
+    xp = _backend.array_module(xa if hasattr(xa, "dtype") else xb)
+    return xp.floor_divide(xa, xb)
+
+
+def floor_divide(input, other):
+    """``input // other`` (rounds toward negative infinity, as Python and PyTorch >= 1.13)."""
+    a, b, xa, xb = binary_arrays(input, other, "floor_divide")
+    return _zero_grad(_wrap(_floordiv(xa, xb)), a, b, "FloorDivideBackward0")
+
+
+def remainder(input, other):
+    """Python's modulus: the result has the sign of the divisor."""
+    a, b, xa, xb = binary_arrays(input, other, "remainder")
+    xp = _backend.array_module(xa if hasattr(xa, "dtype") else xb)
+    r = _wrap(apply2(xp.mod, xa, xb, "remainder"))
+    if grad_mode.enabled and (_rg(a) or _rg(b)):
+        record(r, "RemainderBackward0",
+               lambda g: (grad_for(g, a), grad_for(-g * floor_divide(a, b), b)), (a, b), _saved(a, b))
+    return r
+
+
+def fmod(input, other):
+    """C's fmod: the result has the sign of the dividend."""
+    a, b, xa, xb = binary_arrays(input, other, "fmod")
+    xp = _backend.array_module(xa if hasattr(xa, "dtype") else xb)
+    r = _wrap(apply2(xp.fmod, xa, xb, "fmod"))
+    if grad_mode.enabled and (_rg(a) or _rg(b)):
+        record(r, "FmodBackward0",
+               lambda g: (grad_for(g, a), grad_for(-g * div(a, b, rounding_mode="trunc"), b)), (a, b),
+               _saved(a, b))
+    return r
+
+
+def pow(input, exponent, *, out=None):
+    """``input ** exponent`` (either may be a number)."""
+    a, b, xa, xb = binary_arrays(input, exponent, "pow")
+    if hasattr(xa, "dtype") and xa.dtype.kind in "iu" and isinstance(xb, int) and xb < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    xp = _backend.array_module(xa if hasattr(xa, "dtype") else xb)
+    r = _wrap(apply2(xp.power, xa, xb, "pow"))
+    if grad_mode.enabled and (_rg(a) or _rg(b)):
+        ra, rb = _rg(a), _rg(b)
+
+        def backward(g):
+            ga = gb = None
+            if ra:
+                if isinstance(b, Tensor):
+                    ga = grad_for(g * b * pow(a, b - 1), a)
+                else:
+                    ga = grad_for(g * (0.0 if b == 0 else b * pow(a, b - 1)), a)
+            if rb:
+                from .unary import log
+                if isinstance(a, Tensor):
+                    # d/db a**b = a**b * log(a), taken as 0 where a == 0 and b >= 0 (as PyTorch)
+                    term = where((a == 0) & (b >= 0), 0.0, pow(a, b) * log(a))
+                else:
+                    term = pow(a, b) * float(np.log(a)) if a > 0 else b * 0.0
+                gb = grad_for(g * term, b)
+            return ga, gb
+        record(r, "PowBackward0", backward, (a, b), _saved(a, b))
+    return _out(r, out)
+
+
+def float_power(input, exponent):
+    """``pow`` computed in float64."""
+    a = input.double() if isinstance(input, Tensor) else float(input)
+    e = exponent.double() if isinstance(exponent, Tensor) else float(exponent)
+    return pow(a, e)
+
+
+def neg(input):
+    """``-input``."""
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+                           "to invert a mask, use the `~` or `logical_not()` operator instead.")
+    r = _wrap(-input._data)
+    if input._rg and grad_mode.enabled:
+        record(r, "NegBackward0", lambda g: (-g,), (input,))
+    return r
+
+
+negative = neg
+
+
+def _saved(a, b):
+    if isinstance(a, Tensor):
+        return (a, b) if isinstance(b, Tensor) else (a,)
+    return (b,)
+
+
+def _zero_grad(r, a, b, name):
+    """Ops whose derivative is zero almost everywhere (rounding) still carry a graph, as in PyTorch."""
+    if grad_mode.enabled and (_rg(a) or _rg(b)) and r._data.dtype.kind == "f":
+        record(r, name, lambda g: (grad_for(g * 0, a), grad_for(g * 0, b)), (a, b))
+    return r
+
+
+def _out(r, out):
+    if out is None:
+        return r
+    if grad_mode.enabled and (r._rg or out._rg):
+        raise RuntimeError("out= arguments don't support automatic differentiation, but one of the arguments "
+                           "requires grad.")
+    return inplace_update(out, r, "out=") if out._data.shape == r._data.shape else _resize_out(out, r)
+
+
+def _resize_out(out, r):
+    out._data = r._data.astype(out._data.dtype)
+    return out
+
+
+# ---- comparisons and logic ----------------------------------------------------------------------
+def _compare(name, fn):
+    def op(input, other, *, out=None):
+        if other is None:
+            return False if name == "eq" else True if name == "ne" else _bad_compare(name)
+        a, b, xa, xb = binary_arrays(input, other, name)
+        return _out(_wrap(apply2(fn, xa, xb, name)), out)
+    op.__name__ = name
+    op.__doc__ = f"Elementwise ``{name}`` comparison; returns a bool tensor."
+    return op
+
+
+def _bad_compare(name):
+    raise TypeError(f"{name}(): cannot compare a Tensor with None")
+
+
+eq = _compare("eq", lambda x, y: x == y)
+ne = _compare("ne", lambda x, y: x != y)
+lt = _compare("lt", lambda x, y: x < y)
+le = _compare("le", lambda x, y: x <= y)
+gt = _compare("gt", lambda x, y: x > y)
+ge = _compare("ge", lambda x, y: x >= y)
+less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
+
+
+def _logical(name, fname):
+    def op(input, other):
+        a, b, xa, xb = binary_arrays(input, other, name)
+        xp = _backend.array_module(xa if hasattr(xa, "dtype") else xb)
+        return _wrap(apply2(getattr(xp, fname), xa, xb, name))
+    op.__name__ = name
+    op.__doc__ = f"Elementwise ``{fname}``; returns a bool tensor."
+    return op
+
+
+logical_and = _logical("logical_and", "logical_and")
+logical_or = _logical("logical_or", "logical_or")
+logical_xor = _logical("logical_xor", "logical_xor")
+
+
+def logical_not(input):
+    return _wrap(_backend.array_module(input._data).logical_not(input._data))
+
+
+def _bitwise(name, fname):
+    def op(input, other):
+        a, b, xa, xb = binary_arrays(input, other, name)
+        for x in (xa, xb):
+            if hasattr(x, "dtype") and x.dtype.kind == "f":
+                raise RuntimeError(f"\"{name}_cpu\" not implemented for '{_dtype.BY_NP[x.dtype].name}'")
+        xp = _backend.array_module(xa if hasattr(xa, "dtype") else xb)
+        return _wrap(apply2(getattr(xp, fname), xa, xb, name))
+    op.__name__ = name
+    return op
+
+
+bitwise_and = _bitwise("bitwise_and", "bitwise_and")
+bitwise_or = _bitwise("bitwise_or", "bitwise_or")
+bitwise_xor = _bitwise("bitwise_xor", "bitwise_xor")
+
+
+def bitwise_not(input):
+    if input._data.dtype.kind == "f":
+        raise RuntimeError(f"bitwise_not: not implemented for '{input.dtype.name}'")
+    return _wrap(_backend.array_module(input._data).invert(input._data))
+
+
+# ---- selection ----------------------------------------------------------------------------------
+def where(condition, input=None, other=None):
+    """``input`` where ``condition`` holds, else ``other``; ``where(cond)`` is ``cond.nonzero(as_tuple=True)``."""
+    if input is None and other is None:
+        return condition.nonzero(as_tuple=True)
+    c = condition._data
+    if c.dtype != np.bool_:
+        if c.dtype.kind not in "iu":
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype}")
+        c = c.astype(bool)
+    if isinstance(input, Tensor) or isinstance(other, Tensor):
+        a, b, xa, xb = binary_arrays(input, other, "where")
+    else:
+        from .creation import tensor
+        a = tensor(input, device=condition.device)
+        a, b, xa, xb = binary_arrays(a, other, "where")
+    xp = _backend.array_module(c)
+    try:
+        r = xp.where(c, xa, xb)
+    except ValueError:
+        raise RuntimeError(f"where: condition {tuple(c.shape)}, input {tuple(getattr(xa, 'shape', ()))} and "
+                           f"other {tuple(getattr(xb, 'shape', ()))} cannot be broadcast together") from None
+    dt = _dtype.result_type(a, b).np
+    if r.dtype != dt:
+        r = r.astype(dt)
+    r = _wrap(r)
+    if grad_mode.enabled and (_rg(a) or _rg(b)):
+        cond = _wrap(c)
+
+        def backward(g):
+            zero = g * 0
+            return (None, grad_for(where(cond, g, zero), a), grad_for(where(cond, zero, g), b))
+        record(r, "WhereBackward0", backward, (condition, a, b))
+    return r
+
+
+def clamp(input, min=None, max=None, *, out=None):
+    """Limit values to ``[min, max]`` (numbers or tensors); the gradient passes where unclipped."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    x = input._data
+    xp = _backend.array_module(x)
+    lo = min._data if isinstance(min, Tensor) else min
+    hi = max._data if isinstance(max, Tensor) else max
+    if x.dtype.kind != "f" and (isinstance(lo, float) or isinstance(hi, float)):
+        x = x.astype(_dtype.get_default_dtype().np)
+    r = x
+    if lo is not None:
+        r = xp.maximum(r, lo)
+    if hi is not None:
+        r = xp.minimum(r, hi)
+    if r.dtype != x.dtype:
+        r = r.astype(x.dtype) if not isinstance(min, Tensor) and not isinstance(max, Tensor) else r
+    r = _wrap(r)
+    if grad_mode.enabled and (input._rg or _rg(min) or _rg(max)):
+        def backward(g):
+            zero = g * 0
+            keep = None
+            if lo is not None:
+                keep = input >= min
+            if hi is not None:
+                keep = (input <= max) if keep is None else keep & (input <= max)
+            gi = where(keep, g, zero) if input._rg else None
+            gmin = grad_for(where(input < min, g, zero), min) if _rg(min) else None
+            gmax = grad_for(where(input > max, g, zero), max) if _rg(max) else None
+            return gi, gmin, gmax
+        record(r, "ClampBackward1", backward, (input, min, max), (input,))
+    return _out(r, out)
+
+
+clip = clamp
+
+
+def clamp_min(input, min):
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):
+    return clamp(input, max=max)
+
+
+def maximum(input, other):
+    """Elementwise maximum; on ties the gradient is split evenly (as PyTorch)."""
+    return _extremum(input, other, "maximum")
+
+
+def minimum(input, other):
+    """Elementwise minimum; on ties the gradient is split evenly (as PyTorch)."""
+    return _extremum(input, other, "minimum")
+
+
+def _extremum(input, other, name):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument 'other' must be Tensor, not {type(other).__name__}")
+    a, b, xa, xb = binary_arrays(input, other, name)
+    xp = _backend.array_module(xa)
+    r = _wrap(apply2(getattr(xp, name), xa, xb, name))
+    if grad_mode.enabled and (a._rg or b._rg):
+        def backward(g):
+            win = (a > b) if name == "maximum" else (a < b)
+            tie = a == b
+            half = g * 0.5
+            zero = g * 0
+            ga = where(win, g, where(tie, half, zero))
+            gb = where(win, zero, where(tie, half, g))
+            return grad_for(ga, a), grad_for(gb, b)
+        record(r, name.capitalize() + "Backward0", backward, (a, b), (a, b))
+    return r
+
+
+fmax = maximum
+fmin = minimum
+
+
+# ---- in-place forms -----------------------------------------------------------------------------
+def _bump(t):
+    b = t._base
+    if b is None:
+        t._ver += 1
+    else:
+        b._ver += 1
+
+
+def _inplace(name, op, ufunc=None):
+    """``x.op_(...)``: writes into x's storage. When recording, computed out of place on a clone and
+    rebased (so saved values stay valid); otherwise, with a matching ufunc, written with ``out=``."""
+    def method(self, *args, **kwargs):
+        if grad_mode.enabled and (self._rg or any(_rg(a) for a in args) or any(_rg(v) for v in kwargs.values())):
+            return inplace_update(self, op(self.clone(), *args, **kwargs), name)
+        if ufunc is not None and not kwargs and len(args) == 1:
+            other = args[0]
+            xo = other._data if isinstance(other, Tensor) else other
+            x = self._data
+            if not x.flags.writeable:
+                return inplace_update(self, op(self, *args), name)
+            if isinstance(other, Tensor) and type(xo) is not type(x):
+                from ..tensor import check_same_device
+                check_same_device(name, self, other)
+            if x.dtype.kind != "f" and (isinstance(xo, float) or getattr(xo, "dtype", np.dtype("i")).kind == "f"):
+                raise RuntimeError(
+                    f"{name}: result type Float can't be cast to the desired output type {self.dtype.name}")
+            try:
+                getattr(_backend.array_module(x), ufunc)(x, xo, out=x, casting="unsafe")
+            except ValueError as e:
+                raise RuntimeError(
+                    f"{name}: output with shape {list(x.shape)} doesn't match the broadcast shape "
+                    f"(other has shape {list(getattr(xo, 'shape', ()))}): {e}") from None
+            _bump(self)
+            return self
+        return inplace_update(self, op(self, *args, **kwargs), name)
+    method.__name__ = name
+    method.__doc__ = f"In-place ``{name[:-1]}``."
+    return method
+
+
+mul_ = _inplace("mul_", mul, "multiply")
+pow_ = _inplace("pow_", pow)
+clamp_ = _inplace("clamp_", clamp)
+clamp_min_ = _inplace("clamp_min_", clamp_min)
+clamp_max_ = _inplace("clamp_max_", clamp_max)
+neg_ = _inplace("neg_", neg)
+remainder_ = _inplace("remainder_", remainder)
+floor_divide_ = _inplace("floor_divide_", floor_divide)
+fmod_ = _inplace("fmod_", fmod)
+clip_ = clamp_
+
+
+_plain_add_ = _inplace("add_", add, "add")
+_plain_sub_ = _inplace("sub_", sub, "subtract")
+_plain_div_ = _inplace("div_", div, "true_divide")
+
+
+def add_(self, other, *, alpha=1):
+    """In-place ``add``."""
+    if grad_mode.enabled and (self._rg or _rg(other)):
+        return inplace_update(self, add(self.clone(), other, alpha=alpha), "add_")
+    return _plain_add_(self, other if alpha == 1 else other * alpha)
+
+
+def sub_(self, other, *, alpha=1):
+    """In-place ``sub``."""
+    if grad_mode.enabled and (self._rg or _rg(other)):
+        return inplace_update(self, sub(self.clone(), other, alpha=alpha), "sub_")
+    return _plain_sub_(self, other if alpha == 1 else other * alpha)
+
+
+def div_(self, other, *, rounding_mode=None):
+    """In-place ``div``."""
+    if rounding_mode is None and not (grad_mode.enabled and (self._rg or _rg(other))) \
+            and self._data.dtype.kind == "f":
+        return _plain_div_(self, other)
+    return inplace_update(self, div(self.clone() if self._rg else self, other, rounding_mode=rounding_mode),
+                          "div_")
+
+
+def copy_(self, src, non_blocking=False):
+    """Copy ``src`` into ``self`` (broadcast, cast and moved across devices as needed)."""
+    if not isinstance(src, Tensor):
+        from .creation import tensor
+        src = tensor(src)
+    r = src
+    if r._data.dtype != self._data.dtype:
+        r = r.to(self.dtype)
+    if r.device != self.device:
+        r = r.to(self.device)
+    if not r._rg and self._rg and grad_mode.enabled:
+        r = _detached_result(self, r)
+    return inplace_update(self, r, "copy_")
+
+
+def _detached_result(self, r):
+    """A result whose graph sends zero gradient to ``self``'s old history (its values were overwritten)."""
+    out = _wrap(r._data)
+    record(out, "CopyBackwards", lambda g: (g * 0,), (self,))
+    return out
+
+
+def fill_(self, value):
+    """Fill ``self`` with ``value`` (a number or a one-element tensor)."""
+    xp = _backend.array_module(self._data)
+    if isinstance(value, Tensor):
+        if value._data.ndim != 0:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value._data.ndim} dimensions.")
+        if grad_mode.enabled and (value._rg or self._rg):
+            from ._util import broadcast_to
+            r = broadcast_to(value.to(self.dtype), self._data.shape)
+            if not value._rg:
+                r = _detached_result(self, r)
+            return inplace_update(self, r, "fill_")
+        value = value.item()
+    if grad_mode.enabled and self._rg:
+        return inplace_update(self, _detached_result(self, _wrap(xp.full(self._data.shape, value, self._data.dtype))),
+                              "fill_")
+    if not self._data.flags.writeable:
+        return inplace_update(self, _wrap(xp.full(self._data.shape, value, self._data.dtype)), "fill_")
+    self._data.fill(value)
+    _bump(self)
+    return self
+
+
+def zero_(self):
+    """Fill ``self`` with zeros."""
+    return fill_(self, 0)
+
+
+def _reflect(fn):
+    return lambda self, other: fn(other, self)
+
+
+def _eq_method(self, other):
+    if not isinstance(other, (Tensor, int, float, bool, np.ndarray, np.number, np.bool_)):
+        return NotImplemented if other is not None else False
+    return eq(self, other)
+
+
+def _ne_method(self, other):
+    if not isinstance(other, (Tensor, int, float, bool, np.ndarray, np.number, np.bool_)):
+        return NotImplemented if other is not None else True
+    return ne(self, other)
+
+
+def _and(self, other):
+    return logical_and(self, other) if self._data.dtype == np.bool_ and _is_bool(other) else bitwise_and(self, other)
+
+
+def _or(self, other):
+    return logical_or(self, other) if self._data.dtype == np.bool_ and _is_bool(other) else bitwise_or(self, other)
+
+
+def _xor(self, other):
+    return logical_xor(self, other) if self._data.dtype == np.bool_ and _is_bool(other) else bitwise_xor(self, other)
+
+
+def _is_bool(x):
+    return isinstance(x, bool) or (isinstance(x, Tensor) and x._data.dtype == np.bool_)
+
+
+def _invert(self):
+    return logical_not(self) if self._data.dtype == np.bool_ else bitwise_not(self)
+
+
+def _iop(fn):
+    def method(self, other):
+        return fn(self, other)
+    return method
+
+
+Tensor.add, Tensor.sub, Tensor.mul, Tensor.div = add, sub, mul, div
+Tensor.subtract, Tensor.multiply, Tensor.divide, Tensor.true_divide = sub, mul, div, div
+Tensor.floor_divide, Tensor.remainder, Tensor.fmod, Tensor.pow = floor_divide, remainder, fmod, pow
+Tensor.float_power, Tensor.neg, Tensor.negative = float_power, neg, neg
+Tensor.eq, Tensor.ne, Tensor.lt, Tensor.le, Tensor.gt, Tensor.ge = eq, ne, lt, le, gt, ge
+Tensor.less, Tensor.less_equal, Tensor.greater, Tensor.greater_equal, Tensor.not_equal = lt, le, gt, ge, ne
+Tensor.logical_and, Tensor.logical_or, Tensor.logical_xor = logical_and, logical_or, logical_xor
+Tensor.logical_not = logical_not
+Tensor.bitwise_and, Tensor.bitwise_or, Tensor.bitwise_xor = bitwise_and, bitwise_or, bitwise_xor
+Tensor.bitwise_not = bitwise_not
+Tensor.where = lambda self, condition, other: where(condition, self, other)
+Tensor.clamp = Tensor.clip = clamp
+Tensor.clamp_min, Tensor.clamp_max = clamp_min, clamp_max
+Tensor.maximum, Tensor.minimum, Tensor.fmax, Tensor.fmin = maximum, minimum, maximum, minimum
+Tensor.add_, Tensor.sub_, Tensor.mul_, Tensor.div_, Tensor.pow_ = add_, sub_, mul_, div_, pow_
+Tensor.subtract_, Tensor.multiply_, Tensor.divide_, Tensor.true_divide_ = sub_, mul_, div_, div_
+Tensor.clamp_ = Tensor.clip_ = clamp_
+Tensor.clamp_min_, Tensor.clamp_max_ = clamp_min_, clamp_max_
+Tensor.neg_, Tensor.negative_ = neg_, neg_
+Tensor.remainder_, Tensor.floor_divide_, Tensor.fmod_ = remainder_, floor_divide_, fmod_
+Tensor.copy_, Tensor.fill_, Tensor.zero_ = copy_, fill_, zero_
+Tensor.__add__ = Tensor.__radd__ = add
+Tensor.__sub__ = sub
+Tensor.__rsub__ = _reflect(sub)
+Tensor.__mul__ = Tensor.__rmul__ = mul
+Tensor.__truediv__ = div
+Tensor.__rtruediv__ = _reflect(div)
+Tensor.__floordiv__ = floor_divide
+Tensor.__rfloordiv__ = _reflect(floor_divide)
+Tensor.__mod__ = remainder
+Tensor.__rmod__ = _reflect(remainder)
+Tensor.__pow__ = pow
+Tensor.__rpow__ = _reflect(pow)
+Tensor.__neg__ = neg
+Tensor.__pos__ = lambda self: self
+Tensor.__eq__, Tensor.__ne__ = _eq_method, _ne_method
+Tensor.__lt__, Tensor.__le__, Tensor.__gt__, Tensor.__ge__ = lt, le, gt, ge
+Tensor.__and__ = Tensor.__rand__ = _and
+Tensor.__or__ = Tensor.__ror__ = _or
+Tensor.__xor__ = Tensor.__rxor__ = _xor
+Tensor.__invert__ = _invert
+Tensor.__iadd__ = _iop(add_)
+Tensor.__isub__ = _iop(sub_)
+Tensor.__imul__ = _iop(mul_)
+Tensor.__itruediv__ = _iop(div_)
+Tensor.__ipow__ = _iop(pow_)
+Tensor.__imod__ = _iop(remainder_)
+Tensor.__ifloordiv__ = _iop(floor_divide_)
+Tensor.__iand__ = _iop(lambda s, o: inplace_update(s, _and(s, o), "and_"))
+Tensor.__ior__ = _iop(lambda s, o: inplace_update(s, _or(s, o), "or_"))
+Tensor.__ixor__ = _iop(lambda s, o: inplace_update(s, _xor(s, o), "xor_"))

@@ -1,0 +1,2 @@
+"""(being written) indexing ops."""
+__all__ = []

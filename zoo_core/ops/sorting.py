@@ -1,0 +1,2 @@
+"""(being written) sorting ops."""
+__all__ = []

@@ -1,0 +1,315 @@
+"""Elementwise math and activations: ``exp``, ``log``, trig, ``sigmoid``, ``relu``, ``gelu``, ``erf``...
+
+Each op is one row of ``_unary(name, forward, backward)``: ``forward(xp, x)`` on arrays, and
+``backward(g, x, y)`` with Tensor ops (``y`` is the output, recomputed from ``x`` when building a
+higher-order graph, so that double backward sees its dependence on ``x``).
+"""
+import math
+import weakref
+
+import numpy as np
+
+from .. import _backend, _dtype
+from ..autograd import grad_mode
+from ..autograd.graph import record
+from ..tensor import Tensor, _wrap, inplace_update
+from ._util import float_array
+
+
+def _unary(name, forward, backward=None, uses_output=False, float_only=True, node=None):
+    """Build ``op(input)``; ``backward=None`` marks an op with no gradient (rounding, tests)."""
+    node = node or name.capitalize() + "Backward0"
+
+    def op(input, *, out=None):
+        x = float_array(input) if float_only else input._data
+        y = _wrap(forward(_backend.array_module(x), x))
+        if backward is not None and input._rg and grad_mode.enabled:
+            if uses_output:
+                y_data, y_ref = y._data, weakref.ref(y)
+
+                def bwd(g):
+                    # a detached view of the output is enough unless we build a graph of the backward
+                    yy = op(input) if grad_mode.enabled else _wrap(y_data)
+                    return (backward(g, input, yy),)
+                record(y, node, bwd, (input,), (input, y_ref))
+            else:
+                record(y, node, lambda g: (backward(g, input, None),), (input,))
+        if out is not None:
+            from .arith import _out
+            return _out(y, out)
+        return y
+    op.__name__ = name
+    op.__doc__ = f"Elementwise ``{name}``."
+    return op
+
+
+def _zero(g, x, y):
+    return g * 0
+
+
+# ---- the error function (Cephes' rational approximations: full double precision) -----------------
+_T = (9.60497373987051638749E0, 9.00260197203842689217E1, 2.23200534594684319226E3,
+      7.00332514112805075473E3, 5.55923013010394962768E4)
+_U = (1.0, 3.35617141647503099647E1, 5.21357949780152679795E2, 4.59432382970980127987E3,
+      2.26290000613890934246E4, 4.92673942608635921086E4)
+_P = (2.46196981473530512524E-10, 5.64189564831068821977E-1, 7.46321056442269912687E0,
+      4.86371970985681366614E1, 1.96520832956077098242E2, 5.26445194995477358631E2,
+      9.34528527171957607540E2, 1.02755188689515710272E3, 5.57535335369399327526E2)
+_Q = (1.0, 1.32281951154744992508E1, 8.67072140885989742329E1, 3.54937778887819891062E2,
+      9.75708501743205489753E2, 1.82390916687909736289E3, 2.24633760818710981792E3,
+      1.65666309194161350182E3, 5.57535340817727675546E2)
+_R = (5.64189583547755073984E-1, 1.27536670759978104416E0, 5.01905042251180477414E0,
+      6.16021097993053585195E0, 7.40974269950448939160E0, 2.97886665372100240670E0)
+_S = (1.0, 2.26052863220117276590E0, 9.39603524938001434673E0, 1.20489539808096656605E1,
+      1.70814450747565897222E1, 9.60896809063285878198E0, 3.36907645100081516050E0)
+
+
+def _polevl(x, coefs):
+    r = x * 0 + coefs[0]
+    for c in coefs[1:]:
+        r = r * x + c
+    return r
+
+
+def _erfc_large(xp, ax):
+    """erfc(|x|) for |x| >= 1 (the caller picks the branch)."""
+    z = xp.exp(-ax * ax)
+    small = ax < 8.0
+    axs = xp.where(small, ax, 1.0)
+    axl = xp.where(small, 8.0, ax)
+    p = xp.where(small, _polevl(axs, _P) / _polevl(axs, _Q), _polevl(axl, _R) / _polevl(axl, _S))
+    return z * p
+
+
+def erf_array(xp, x):
+    """erf on an array, accurate to ~1e-16 in float64 (numpy has no erf)."""
+    x64 = x.astype(np.float64) if x.dtype != np.float64 else x
+    ax = xp.abs(x64)
+    inner = ax < 1.0
+    xi = xp.where(inner, x64, 0.0)
+    zi = xi * xi
+    r_in = xi * _polevl(zi, _T) / _polevl(zi, _U)
+    r_out = 1.0 - _erfc_large(xp, xp.where(inner, 1.0, ax))
+    r = xp.where(inner, r_in, xp.sign(x64) * r_out)
+    return r.astype(x.dtype) if x.dtype != np.float64 else r
+
+
+def erfc_array(xp, x):
+    x64 = x.astype(np.float64) if x.dtype != np.float64 else x
+    ax = xp.abs(x64)
+    inner = ax < 1.0
+    r_in = 1.0 - erf_array(xp, xp.where(inner, x64, 0.0))
+    big = _erfc_large(xp, xp.where(inner, 1.0, ax))
+    r_out = xp.where(x64 < 0, 2.0 - big, big)
+    r = xp.where(inner, r_in, r_out)
+    return r.astype(x.dtype) if x.dtype != np.float64 else r
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _sigmoid_array(xp, x):
+    # split by sign so exp never overflows
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def _softplus_array(xp, x):
+    return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+exp = _unary("exp", lambda xp, x: xp.exp(x), lambda g, x, y: g * y, uses_output=True)
+exp2 = _unary("exp2", lambda xp, x: xp.exp2(x), lambda g, x, y: g * y * math.log(2.0), uses_output=True)
+expm1 = _unary("expm1", lambda xp, x: xp.expm1(x), lambda g, x, y: g * (y + 1), uses_output=True)
+log = _unary("log", lambda xp, x: xp.log(x), lambda g, x, y: g / x)
+log2 = _unary("log2", lambda xp, x: xp.log2(x), lambda g, x, y: g / (x * math.log(2.0)))
+log10 = _unary("log10", lambda xp, x: xp.log10(x), lambda g, x, y: g / (x * math.log(10.0)))
+log1p = _unary("log1p", lambda xp, x: xp.log1p(x), lambda g, x, y: g / (x + 1))
+sqrt = _unary("sqrt", lambda xp, x: xp.sqrt(x), lambda g, x, y: g / (2 * y), uses_output=True)
+rsqrt = _unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x), lambda g, x, y: g * -0.5 * y * y * y, uses_output=True)
+square = _unary("square", lambda xp, x: x * x, lambda g, x, y: g * 2 * x, float_only=False, node="PowBackward0")
+reciprocal = _unary("reciprocal", lambda xp, x: 1 / x, lambda g, x, y: -g * y * y, uses_output=True)
+abs = absolute = _unary("abs", lambda xp, x: xp.abs(x), lambda g, x, y: g * sign(x), float_only=False)
+sign = _unary("sign", lambda xp, x: xp.sign(x), _zero, float_only=False)
+sgn = sign
+sin = _unary("sin", lambda xp, x: xp.sin(x), lambda g, x, y: g * cos(x))
+cos = _unary("cos", lambda xp, x: xp.cos(x), lambda g, x, y: -g * sin(x))
+tan = _unary("tan", lambda xp, x: xp.tan(x), lambda g, x, y: g * (1 + y * y), uses_output=True)
+asin = _unary("asin", lambda xp, x: xp.arcsin(x), lambda g, x, y: g * rsqrt(1 - x * x))
+acos = _unary("acos", lambda xp, x: xp.arccos(x), lambda g, x, y: -g * rsqrt(1 - x * x))
+atan = _unary("atan", lambda xp, x: xp.arctan(x), lambda g, x, y: g / (1 + x * x))
+sinh = _unary("sinh", lambda xp, x: xp.sinh(x), lambda g, x, y: g * cosh(x))
+cosh = _unary("cosh", lambda xp, x: xp.cosh(x), lambda g, x, y: g * sinh(x))
+tanh = _unary("tanh", lambda xp, x: xp.tanh(x), lambda g, x, y: g * (1 - y * y), uses_output=True)
+asinh = _unary("asinh", lambda xp, x: xp.arcsinh(x), lambda g, x, y: g * rsqrt(x * x + 1))
+acosh = _unary("acosh", lambda xp, x: xp.arccosh(x), lambda g, x, y: g * rsqrt(x * x - 1))
+atanh = _unary("atanh", lambda xp, x: xp.arctanh(x), lambda g, x, y: g / (1 - x * x))
+arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+sigmoid = _unary("sigmoid", _sigmoid_array, lambda g, x, y: g * y * (1 - y), uses_output=True)
+relu = _unary("relu", lambda xp, x: xp.maximum(x, 0), lambda g, x, y: g * (x > 0), float_only=False)
+silu = _unary("silu", lambda xp, x: x * _sigmoid_array(xp, x),
+              lambda g, x, y: g * _silu_grad(x))
+mish = _unary("mish", lambda xp, x: x * xp.tanh(_softplus_array(xp, x)),
+              lambda g, x, y: g * _mish_grad(x))
+erf = _unary("erf", erf_array, lambda g, x, y: g * _TWO_OVER_SQRT_PI * exp(-x * x))
+erfc = _unary("erfc", erfc_array, lambda g, x, y: -g * _TWO_OVER_SQRT_PI * exp(-x * x))
+floor = _unary("floor", lambda xp, x: xp.floor(x), _zero, float_only=False)
+ceil = _unary("ceil", lambda xp, x: xp.ceil(x), _zero, float_only=False)
+trunc = _unary("trunc", lambda xp, x: xp.trunc(x), _zero, float_only=False)
+fix = trunc
+frac = _unary("frac", lambda xp, x: x - xp.trunc(x), lambda g, x, y: g)
+
+
+def _silu_grad(x):
+    s = sigmoid(x)
+    return s * (1 + x * (1 - s))
+
+
+def _mish_grad(x):
+    t = tanh(softplus(x))
+    return t + x * sigmoid(x) * (1 - t * t)
+
+
+def round(input, *, decimals=0):
+    """Round half to even (as PyTorch); ``decimals`` rounds to that many decimal places."""
+    if decimals == 0:
+        return _round0(input)
+    return _unary("round", lambda xp, x: xp.round(x, decimals), _zero, float_only=False)(input)
+
+
+_round0 = _unary("round", lambda xp, x: xp.round(x), _zero, float_only=False)
+
+
+def gelu(input, approximate="none"):
+    """Gaussian error linear unit: ``x * Phi(x)``; ``approximate="tanh"`` uses the tanh formula."""
+    if approximate == "none":
+        return _gelu(input)
+    if approximate == "tanh":
+        return _gelu_tanh(input)
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def _gelu_grad(g, x, y):
+    cdf = 0.5 * (1 + erf(x * _INV_SQRT_2))
+    return g * (cdf + x * _INV_SQRT_2PI * exp(-0.5 * x * x))
+
+
+def _gelu_tanh_fwd(xp, x):
+    return 0.5 * x * (1 + xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
+
+
+def _gelu_tanh_grad(g, x, y):
+    inner = _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)
+    t = tanh(inner)
+    d_inner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+    return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner)
+
+
+_gelu = _unary("gelu", lambda xp, x: 0.5 * x * (1 + erf_array(xp, x * _INV_SQRT_2)), _gelu_grad,
+               node="GeluBackward0")
+_gelu_tanh = _unary("gelu", _gelu_tanh_fwd, _gelu_tanh_grad, node="GeluBackward0")
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """``log(1 + exp(beta * x)) / beta``, linear where ``beta * x > threshold``."""
+    x = float_array(input)
+    xp = _backend.array_module(x)
+    bx = x * beta
+    y = _wrap(xp.where(bx > threshold, x, _softplus_array(xp, bx) / beta).astype(x.dtype, copy=False))
+    if input._rg and grad_mode.enabled:
+        def backward(g):
+            z = input * beta
+            from .arith import where
+            return (where(z > threshold, g, g * sigmoid(z)),)
+        record(y, "SoftplusBackward0", backward, (input,), (input,))
+    return y
+
+
+def logit(input, eps=None):
+    x = input
+    if eps is not None:
+        x = x.clamp(eps, 1 - eps)
+    return log(x / (1 - x))
+
+
+def isnan(input):
+    return _wrap(_backend.array_module(input._data).isnan(input._data))
+
+
+def isinf(input):
+    return _wrap(_backend.array_module(input._data).isinf(input._data))
+
+
+def isfinite(input):
+    return _wrap(_backend.array_module(input._data).isfinite(input._data))
+
+
+def isposinf(input):
+    return _wrap(_backend.array_module(input._data).isposinf(input._data))
+
+
+def isneginf(input):
+    return _wrap(_backend.array_module(input._data).isneginf(input._data))
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    from .arith import where
+    x = input._data
+    xp = _backend.array_module(x)
+    info = xp.finfo(x.dtype) if x.dtype.kind == "f" else None
+    if info is None:
+        return input.clone()
+    out = where(_wrap(xp.isnan(x)), nan, input)
+    out = where(_wrap(xp.isposinf(x)), info.max if posinf is None else posinf, out)
+    return where(_wrap(xp.isneginf(x)), info.min if neginf is None else neginf, out)
+
+
+def atan2(input, other):
+    """``atan(input / other)`` with the quadrant of (other, input)."""
+    from ._util import binary_arrays, grad_for
+    a, b, xa, xb = binary_arrays(input, other, "atan2")
+    xp = _backend.array_module(xa)
+    if xa.dtype.kind != "f":
+        xa = xa.astype(_dtype.get_default_dtype().np)
+        xb = xb.astype(xa.dtype) if hasattr(xb, "astype") else xb
+    r = _wrap(xp.arctan2(xa, xb))
+    if grad_mode.enabled and (a._rg or getattr(b, "_rg", False)):
+        def backward(g):
+            den = a * a + b * b
+            return grad_for(g * b / den, a), grad_for(-g * a / den, b)
+        record(r, "Atan2Backward0", backward, (a, b), (a, b) if isinstance(b, Tensor) else (a,))
+    return r
+
+
+arctan2 = atan2
+
+
+def _inplace(name, op):
+    def method(self, *args, **kwargs):
+        if grad_mode.enabled and self._rg:
+            return inplace_update(self, op(self.clone(), *args, **kwargs), name)
+        return inplace_update(self, op(self, *args, **kwargs), name)
+    method.__name__ = name
+    method.__doc__ = f"In-place ``{name[:-1]}``."
+    return method
+
+
+_METHODS = {
+    "exp": exp, "exp2": exp2, "expm1": expm1, "log": log, "log2": log2, "log10": log10, "log1p": log1p,
+    "sqrt": sqrt, "rsqrt": rsqrt, "square": square, "reciprocal": reciprocal, "abs": abs, "absolute": abs,
+    "sign": sign, "sgn": sign, "sin": sin, "cos": cos, "tan": tan, "asin": asin, "acos": acos, "atan": atan,
+    "arcsin": asin, "arccos": acos, "arctan": atan, "sinh": sinh, "cosh": cosh, "tanh": tanh,
+    "asinh": asinh, "acosh": acosh, "atanh": atanh, "arcsinh": asinh, "arccosh": acosh, "arctanh": atanh,
+    "sigmoid": sigmoid, "relu": relu, "erf": erf, "erfc": erfc, "floor": floor, "ceil": ceil,
+    "trunc": trunc, "fix": trunc, "frac": frac, "round": round, "logit": logit, "atan2": atan2,
+    "arctan2": atan2,
+}
+for _name, _fn in _METHODS.items():
+    setattr(Tensor, _name, _fn)
+    setattr(Tensor, _name + "_", _inplace(_name + "_", _fn))
+Tensor.isnan, Tensor.isinf, Tensor.isfinite = isnan, isinf, isfinite
+Tensor.isposinf, Tensor.isneginf, Tensor.nan_to_num = isposinf, isneginf, nan_to_num
+Tensor.__abs__ = abs
