@@ -12,6 +12,7 @@ from .autograd import grad_mode, graph
 from .autograd.graph import record
 
 _new = object.__new__
+_ndarray = np.ndarray
 _BY_NP = _dtype.BY_NP
 
 
@@ -399,7 +400,7 @@ def _wrap(arr):
     """A new Tensor over ``arr`` (no copy). Zero-dim numpy results come back from ufuncs as numpy
     scalars; they are turned back into arrays here so a tensor always holds an ndarray."""
     t = _new(Tensor)
-    if not hasattr(arr, "ndim") or isinstance(arr, np.generic):
+    if type(arr) is not _ndarray and (isinstance(arr, np.generic) or not hasattr(arr, "ndim")):
         arr = np.asarray(arr)
     t._data = arr
     return t

@@ -44,6 +44,8 @@ def binary_arrays(a, b, op):
             b = as_operand(b, a, op)
             return binary_arrays(a, b, op)
         xa = a._data
+        if xa.dtype.kind == "f":
+            return a, b, xa, b
         return a, b, _scalar_promote(xa, b), b
     if not isinstance(a, (int, float, bool, np.number, np.bool_)):
         a = as_operand(a, b, op)

@@ -21,8 +21,10 @@ def _unary(name, forward, backward=None, uses_output=False, float_only=True, nod
     node = node or name.capitalize() + "Backward0"
 
     def op(input, *, out=None):
-        x = float_array(input) if float_only else input._data
-        y = _wrap(forward(_backend.array_module(x), x))
+        x = input._data
+        if float_only and x.dtype.kind != "f":
+            x = x.astype(_dtype.get_default_dtype().np)
+        y = _wrap(forward(np if type(x) is np.ndarray else _backend.array_module(x), x))
         if backward is not None and input._rg and grad_mode.enabled:
             if uses_output:
                 y_data, y_ref = y._data, weakref.ref(y)
