@@ -32,6 +32,14 @@ def array_module(arr):
     return np
 
 
+def writeable(arr):
+    """Whether writing into ``arr`` is safe: numpy marks broadcast views read-only; CuPy has no such
+    flag, so an expanded array (a zero stride on a dimension of size > 1) counts as read-only."""
+    if type(arr) is ndarray:
+        return arr.flags.writeable
+    return not any(st == 0 and sh > 1 for st, sh in zip(arr.strides, arr.shape))
+
+
 def is_cuda_array(arr):
     return _cupy is not None and isinstance(arr, _cupy.ndarray)
 

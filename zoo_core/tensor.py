@@ -51,6 +51,7 @@ class Tensor:
     _out_idx = 0           # which output of grad_fn this tensor is
     _base = None           # the tensor whose storage this view shares (always the root base)
     _view_fn = None        # re-derives this view from its base: used to rebase in-place ops on views
+    _view_ver = 0          # the base's version when this view's history was last derived
     _ver = 0               # version counter (of the root base for views), bumped by in-place ops
     _acc = None            # weakref to the AccumulateGrad node of a leaf
     _hooks = None          # leaf hooks
@@ -481,12 +482,15 @@ def inplace_update(self, result, op):
     Bumps the version counter, and when ``result`` recorded a graph, rebases ``self``'s history onto it —
     through its base when ``self`` is a view, so the base's gradient sees the change (PyTorch's CopySlices).
     """
-    if self._rg and self.grad_fn is None and grad_mode.enabled:
-        raise RuntimeError(
-            f"{op}: a leaf Variable that requires grad is being used in an in-place operation.")
-    if self._base is not None and self._base._rg and self._base.grad_fn is None and grad_mode.enabled:
-        raise RuntimeError(
-            f"{op}: a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    b = self._base
+    diff_view = b is not None and self._view_fn is not None   # detached aliases are not differentiable views
+    if grad_mode.enabled:
+        if self._rg and self.grad_fn is None and not diff_view:
+            raise RuntimeError(
+                f"{op}: a leaf Variable that requires grad is being used in an in-place operation.")
+        if diff_view and b._rg and b.grad_fn is None:
+            raise RuntimeError(
+                f"{op}: a view of a leaf Variable that requires grad is being used in an in-place operation.")
     data = self._data
     r = result._data
     if r.dtype != data.dtype:
@@ -502,19 +506,18 @@ def inplace_update(self, result, op):
             raise RuntimeError(
                 f"{op}: output with shape {list(data.shape)} doesn't match the broadcast shape "
                 f"{list(r.shape)}") from None
-    if not data.flags.writeable:
+    if not _backend.writeable(data):
         raise RuntimeError(
             f"{op}: unsupported operation: more than one element of the written-to tensor refers to a "
             "single memory location (an expanded tensor). Please clone() the tensor before performing "
             "the operation.")
     data[...] = r
-    b = self._base
     if b is None:
         self._ver += 1
     else:
         b._ver += 1
     if result.grad_fn is not None:
-        if b is None:
+        if not diff_view:
             self.grad_fn = result.grad_fn
             self._out_idx = result._out_idx
             self._rg = True
@@ -544,6 +547,7 @@ def _rebase_view(view, base, result):
     # the view now derives from the new base history
     v = view_fn(base)
     view.grad_fn, view._out_idx, view._rg = v.grad_fn, v._out_idx, True
+    view._view_ver = base._ver
 
 
 def make_view(src, arr, view_fn):
@@ -555,12 +559,30 @@ def make_view(src, arr, view_fn):
     if b is None:
         t._base = src
         t._view_fn = view_fn
+        t._view_ver = src._ver
     else:
         t._base = b
         f = src._view_fn
-        if f is not None:
+        if f is not None:   # (a view of a detached alias is itself just an alias: no _view_fn)
             t._view_fn = lambda x: view_fn(f(x))
+            t._view_ver = b._ver
     return t
 
 
+def refresh_view(t):
+    """A view whose base was modified in place since the view was recorded gets its history re-derived
+    from the base (as PyTorch regenerates a view's grad_fn when the base's version moved)."""
+    b = t._base
+    if t._view_ver != b._ver and b._rg and t._view_fn is not None:
+        prev = grad_mode.enabled
+        grad_mode.enabled = True
+        try:
+            v = t._view_fn(b)
+        finally:
+            grad_mode.enabled = prev
+        t.grad_fn, t._out_idx, t._rg = v.grad_fn, v._out_idx, True
+    t._view_ver = b._ver
+
+
 graph._Tensor = Tensor
+graph._refresh_view = refresh_view

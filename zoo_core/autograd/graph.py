@@ -91,6 +91,9 @@ class _RemovableHandle:
 
 def edge(t):
     """The (node, output index) a gradient for tensor ``t`` flows into, or None."""
+    b = t._base
+    if b is not None and t._view_ver != b._ver:
+        _refresh_view(t)
     fn = t.grad_fn
     if fn is not None:
         return (fn, t._out_idx)
@@ -150,3 +153,4 @@ def needs_grad(*xs):
 
 
 _Tensor = None  # set by zoo_core.tensor to break the import cycle
+_refresh_view = None

@@ -67,7 +67,7 @@ def mul(input, other, *, out=None):
 
         def backward(g):
             return (grad_for(g * b, a) if ra else None, grad_for(g * a, b) if rb else None)
-        record(r, "MulBackward0", backward, (a, b), _saved(a, b))
+        record(r, "MulBackward0", backward, (a, b), _saved_for(b if ra else None, a if rb else None))
     return _out(r, out)
 
 
@@ -99,7 +99,7 @@ def div(input, other, *, rounding_mode=None, out=None):
 
         def backward(g):
             return (grad_for(g / b, a) if ra else None, grad_for(-g * a / (b * b), b) if rb else None)
-        record(r, "DivBackward0", backward, (a, b), _saved(a, b))
+        record(r, "DivBackward0", backward, (a, b), _saved_for(b, a if rb else None))
     return _out(r, out)
 
 
@@ -195,6 +195,11 @@ def neg(input):
 
 
 negative = neg
+
+
+def _saved_for(x, y):
+    """The Tensors among x, y (what a backward reads, to check for in-place changes)."""
+    return tuple(t for t in (x, y) if isinstance(t, Tensor))
 
 
 def _saved(a, b):
@@ -424,7 +429,7 @@ def _inplace(name, op, ufunc=None):
             other = args[0]
             xo = other._data if isinstance(other, Tensor) else other
             x = self._data
-            if not x.flags.writeable:
+            if not _backend.writeable(x):
                 return inplace_update(self, op(self, *args), name)
             if isinstance(other, Tensor) and type(xo) is not type(x):
                 from ..tensor import check_same_device
@@ -525,7 +530,7 @@ def fill_(self, value):
     if grad_mode.enabled and self._rg:
         return inplace_update(self, _detached_result(self, _wrap(xp.full(self._data.shape, value, self._data.dtype))),
                               "fill_")
-    if not self._data.flags.writeable:
+    if not _backend.writeable(self._data):
         return inplace_update(self, _wrap(xp.full(self._data.shape, value, self._data.dtype)), "fill_")
     self._data.fill(value)
     _bump(self)

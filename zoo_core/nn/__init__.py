@@ -1,0 +1,17 @@
+"""``zoo_core.nn``: modules, layers, losses, ``functional``, ``init`` and ``utils`` (as ``torch.nn``)."""
+from . import functional, init, utils
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .module import Module, register_module_forward_hook, register_module_forward_pre_hook
+from .parameter import Buffer, Parameter
+from .modules.activation import *  # noqa: F401,F403
+from .modules.conv import *  # noqa: F401,F403
+from .modules.dropout import *  # noqa: F401,F403
+from .modules.linear import *  # noqa: F401,F403
+from .modules.loss import *  # noqa: F401,F403
+from .modules.normalization import *  # noqa: F401,F403
+from .modules.padding import *  # noqa: F401,F403
+from .modules.pooling import *  # noqa: F401,F403
+from .modules.rnn import *  # noqa: F401,F403
+from .modules.sparse import *  # noqa: F401,F403
+from .modules.transformer import *  # noqa: F401,F403
+from .modules.upsampling import *  # noqa: F401,F403

@@ -1,0 +1,1 @@
+"""Functional implementations behind zoo_core.nn.functional."""

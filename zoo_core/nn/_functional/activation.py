@@ -1,0 +1,2 @@
+"""(being written) functional activation."""
+__all__ = []

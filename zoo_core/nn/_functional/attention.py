@@ -1,0 +1,2 @@
+"""(being written) functional attention."""
+__all__ = []

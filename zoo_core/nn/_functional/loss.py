@@ -1,0 +1,2 @@
+"""(being written) functional loss."""
+__all__ = []

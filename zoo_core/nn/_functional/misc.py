@@ -1,0 +1,55 @@
+"""Functional layers without a family of their own: ``linear``, ``bilinear``, ... (see ``__all__``)."""
+from ...autograd import grad_mode
+from ...autograd.graph import record
+from ...tensor import _wrap, check_same_device
+
+__all__ = ["linear", "bilinear"]
+
+
+def linear(input, weight, bias=None):
+    """``y = x @ weight.T + bias`` over the last dimension of ``x``.
+
+    Example::
+
+        >>> F.linear(zoo_core.ones(2, 3), zoo_core.ones(4, 3)).shape
+        zoo_core.Size([2, 4])
+    """
+    x, w = input._data, weight._data
+    if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
+        raise RuntimeError(
+            f"linear: input has {x.shape[-1] if x.ndim else 0} features but the layer expects {w.shape[-1]} "
+            f"(x.shape={tuple(x.shape)}, weight.shape={tuple(w.shape)})")
+    if type(x) is not type(w):
+        check_same_device("linear", input, weight)
+    if x.dtype != w.dtype:
+        raise RuntimeError(f"linear: mat1 and mat2 must have the same dtype, but got {input.dtype} and {weight.dtype}")
+    y = x @ w.T
+    if bias is not None:
+        y += bias._data
+    out = _wrap(y)
+    if grad_mode.enabled and (input._rg or weight._rg or (bias is not None and bias._rg)):
+        def backward(g):
+            gx = g @ weight if input._rg else None
+            gw = gb = None
+            if weight._rg or (bias is not None and bias._rg):
+                g2 = g.reshape(-1, w.shape[0])
+                if weight._rg:
+                    gw = g2.mT @ input.reshape(-1, w.shape[1])
+                if bias is not None and bias._rg:
+                    gb = g2.sum(0)
+            return gx, gw, gb
+        record(out, "AddmmBackward0", backward, (input, weight, bias), (input, weight))
+    return out
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """``y_k = x1 @ weight[k] @ x2 + bias_k``: weight (out, in1, in2), inputs (..., in1) and (..., in2)."""
+    from ...ops.linalg import einsum
+    if input1._data.shape[:-1] != input2._data.shape[:-1]:
+        raise RuntimeError(f"bilinear: input1 and input2 batch dimensions differ: {tuple(input1.shape)} vs "
+                           f"{tuple(input2.shape)}")
+    if weight._data.shape[1:] != (input1._data.shape[-1], input2._data.shape[-1]):
+        raise RuntimeError(f"bilinear: weight of shape {tuple(weight.shape)} does not match inputs "
+                           f"(..., {input1._data.shape[-1]}) and (..., {input2._data.shape[-1]})")
+    y = einsum("...i,kij,...j->...k", input1, weight, input2)
+    return y + bias if bias is not None else y

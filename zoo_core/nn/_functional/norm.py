@@ -1,0 +1,2 @@
+"""(being written) functional norm."""
+__all__ = []

@@ -1,0 +1,1 @@
+"""The layer modules, one file per family."""

@@ -1,0 +1,2 @@
+"""(being written) activation layers."""
+__all__ = []

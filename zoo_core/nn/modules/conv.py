@@ -1,0 +1,2 @@
+"""(being written) conv layers."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""(being written) dropout layers."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""(being written) loss layers."""
+__all__ = []

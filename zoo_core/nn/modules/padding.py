@@ -1,0 +1,2 @@
+"""(being written) padding layers."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""(being written) pooling layers."""
+__all__ = []

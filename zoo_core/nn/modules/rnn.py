@@ -1,0 +1,2 @@
+"""(being written) rnn layers."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""(being written) sparse layers."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""(being written) transformer layers."""
+__all__ = []

@@ -1,0 +1,1 @@
+"""``zoo_core.nn.utils``: gradient clipping, parameter vectors, ``rnn`` padding/packing helpers."""
