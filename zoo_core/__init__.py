@@ -35,5 +35,13 @@ from .ops.shape import *  # noqa: F401,F403
 from .ops.indexing import *  # noqa: F401,F403
 from .ops.sorting import *  # noqa: F401,F403
 
+from . import random
+from .random import (Generator, bernoulli, default_generator, get_rng_state, initial_seed, manual_seed,
+                     multinomial, normal, poisson, rand, rand_like, randint, randint_like, randn, randn_like,
+                     randperm, seed, set_rng_state)
+from . import cuda, optim
+from .dlpack import from_dlpack
+from ._tensor_str import get_printoptions, printoptions, set_printoptions
+
 __version__ = "0.1.0"
 float = float32

@@ -217,6 +217,7 @@ class Tensor:
             t = ref()
             if t is not None:
                 t.grad = _wrap(g._data.copy()) if t.grad is None else t.grad + g
+        keep._zoo_retain_grad = True
         self.grad_fn._add_pre_hook(self._out_idx, keep)
         self._retains_grad = True
 

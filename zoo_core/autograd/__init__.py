@@ -60,6 +60,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         run_backward(tensors, grads, retain_graph, create_graph)
         return
     inputs = _as_tuple(inputs)
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     got = run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs, accumulate=False,
                        allow_unused=True)
     from .engine import _accumulate
@@ -69,7 +71,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
                 if t.grad_fn is not None and not t._retains_grad:
                     t.grad = g if t.grad is None else t.grad + g
                 else:
-                    _accumulate(t, g, create_graph)
+                    _accumulate(t, g, create_graph, run_hooks=False)   # grad() already ran them
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,

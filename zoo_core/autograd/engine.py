@@ -12,11 +12,20 @@ from .._backend import array_module
 from .graph import AccumulateGrad, edge, version
 
 
-def _check_grad(node, i, g, shape):
+def _check_grad(node, i, g, shape, target):
     if g._data.shape != shape:
         raise RuntimeError(
             f"Function {node._name} returned an invalid gradient at index {i} - got {list(g._data.shape)} "
-            f"but expected shape compatible with {list(shape)}")
+            f"but expected shape compatible with {list(shape)} (the shape of the input of {target})")
+
+
+def _expected_shape(e):
+    node, idx = e
+    if type(node) is AccumulateGrad:
+        return node.variable._data.shape
+    if node.shapes is None:
+        return node.out_shape
+    return node.shapes[idx][0]
 
 
 def _saved_error(node, i, t, expected):
@@ -40,30 +49,31 @@ def _freed_error(node):
 def _anomaly_check(node, grads):
     for i, g in enumerate(grads):
         if g is not None and bool(array_module(g._data).isnan(g._data).any()):
-            trace = "".join(node.trace)
+            trace = "".join(node.trace) if node.trace else (
+                "  (not recorded: the forward op ran before anomaly detection was enabled)\n")
             raise RuntimeError(
                 f"Function '{node._name}' returned nan values in its {i}th output.\n"
                 f"Traceback of the forward call that created the node:\n{trace}")
 
 
 def _prune(roots, targets):
-    """Nodes from which some target node can be reached (only they need to run for ``grad``)."""
-    memo = {}
+    """Nodes that must run for ``grad``: those with a target strictly below them."""
+    below = {}   # node -> whether a target is reachable through its edges
     stack = [(n, False) for n in roots]
     while stack:
         node, done = stack.pop()
         if done:
-            memo[node] = node in targets or any(
-                e is not None and memo.get(e[0], False) for e in node.edges)
+            below[node] = any(e is not None and (e[0] in targets or below.get(e[0], False))
+                              for e in node.edges)
             continue
-        if node in memo:
+        if node in below:
             continue
-        memo[node] = False
+        below[node] = False
         stack.append((node, True))
         for e in node.edges:
-            if e is not None and e[0] not in memo:
+            if e is not None and e[0] not in below:
                 stack.append((e[0], False))
-    return {n for n, keep in memo.items() if keep}
+    return {n for n, keep in below.items() if keep}
 
 
 def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None, accumulate=True,
@@ -106,11 +116,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         for i, t in enumerate(inputs):
             e = edge(t)
             if e is None:
-                if not allow_unused:
-                    raise RuntimeError(
-                        f"One of the differentiated Tensors (input {i}) does not require grad; "
-                        "set requires_grad=True on it or pass allow_unused=True")
-                continue
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (input {i}) does not require grad; "
+                    "set requires_grad=True on it")
             targets.setdefault(e[0], []).append((i, e[1]))
         captured = [None] * len(inputs)
         keep = _prune([edge(o)[0] for o in outputs if edge(o) is not None], targets)
@@ -125,9 +133,12 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                     f"element {i} of tensors does not require grad and does not have a grad_fn")
             add(e, g)
 
+        anomaly = grad_mode.anomaly
         while heap:
             _, node = heapq.heappop(heap)
             buf = buffers.pop(node)
+            if node.pre_hooks:
+                buf = _run_pre_hooks(node, buf)
             if captured is not None:
                 hit = targets.get(node)
                 if hit:
@@ -135,8 +146,6 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                         captured[i] = buf if node.shapes is None else buf[idx]
                 if node not in keep:
                     continue
-            if node.pre_hooks:
-                buf = _run_pre_hooks(node, buf)
             fn = node.backward_fn
             if fn is None:
                 raise _freed_error(node)
@@ -157,7 +166,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             if not retain_graph:
                 node.backward_fn = None
                 node.saved = ()
-            if node.trace is not None:
+            if anomaly:
                 _anomaly_check(node, grads)
             if node.hooks:
                 for h in node.hooks:
@@ -165,14 +174,21 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             for i, (e, g) in enumerate(zip(node.edges, grads)):
                 if e is None or g is None:
                     continue
-                if type(e[0]) is AccumulateGrad:
-                    _check_grad(node, i, g, e[0].variable._data.shape)
+                shape = _expected_shape(e)
+                if g._data.shape != shape:
+                    _check_grad(node, i, g, shape, e[0]._name)
                 add(e, g)
     finally:
         grad_mode.enabled = prev_mode
 
     if captured is not None:
         for acc, g in leaf_grads.items():
+            hooks = acc.variable._hooks
+            if hooks:
+                for h in hooks:
+                    r = h(g)
+                    if r is not None:
+                        g = r
             for i, idx in targets.get(acc, ()):
                 captured[i] = g
         for i, g in enumerate(captured):
@@ -193,7 +209,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
 
 
 def _run_pre_hooks(node, buf):
-    for index, fn in node.pre_hooks:
+    # PyTorch runs the retain_grad hook after all user hooks
+    hooks = sorted(node.pre_hooks, key=lambda h: getattr(h[1], "_zoo_retain_grad", False))
+    for index, fn in hooks:
         if index is None:
             grads = buf if isinstance(buf, list) else [buf]
             r = fn(tuple(grads))
@@ -211,10 +229,10 @@ def _run_pre_hooks(node, buf):
     return buf
 
 
-def _accumulate(t, g, create_graph):
+def _accumulate(t, g, create_graph, run_hooks=True):
     from ..tensor import _wrap
     hooks = t._hooks
-    if hooks:
+    if hooks and run_hooks:
         for h in hooks:
             r = h(g)
             if r is not None:
@@ -224,7 +242,7 @@ def _accumulate(t, g, create_graph):
     old = t.grad
     if old is None:
         # copy: g may alias another leaf's grad, a view of one, or the caller's grad_outputs
-        t.grad = g if create_graph else _wrap(g._data.copy())
+        t.grad = g.clone() if create_graph else _wrap(g._data.copy())
     elif create_graph:
         t.grad = old + g
     else:

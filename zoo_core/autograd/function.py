@@ -16,6 +16,8 @@ Example::
 
     y = Exp.apply(x)
 """
+import weakref
+
 from . import grad_mode
 from .graph import record
 
@@ -29,6 +31,8 @@ class FunctionCtx:
     @property
     def saved_tensors(self):
         saved = getattr(self, "_saved", ())
+        if saved and any(type(t) is _SavedOutput for t in saved):
+            saved = tuple(t.get() if type(t) is _SavedOutput else t for t in saved)
         if saved is None:
             raise RuntimeError(
                 "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -44,6 +48,19 @@ class FunctionCtx:
 
     def set_materialize_grads(self, value):
         self.materialize_grads = bool(value)
+
+
+class _SavedOutput:
+    """A saved output: the output itself while it lives (so double backward sees its history), else a
+    detached alias of its storage. Holding it weakly avoids the cycle output -> node -> ctx -> output."""
+    __slots__ = ("ref", "alias")
+
+    def __init__(self, t, alias):
+        self.ref, self.alias = weakref.ref(t), alias
+
+    def get(self):
+        t = self.ref()
+        return self.alias if t is None else t
 
 
 class Function:
@@ -74,14 +91,31 @@ class Function:
                       and any(o is a for a in args) else o for o in outs)
         diff = [o for o in fresh if isinstance(o, Tensor) and id(o) not in non_diff
                 and o._data.dtype.kind == "f"]
-        saved = tuple(t for t in getattr(ctx, "_saved", ()) or () if isinstance(t, Tensor))
+        # a saved output would make a cycle (output -> node -> ctx -> output): keep a detached alias of its
+        # storage for backward, and the output itself only weakly for the in-place check
+        saved, kept = [], []
+        for t in getattr(ctx, "_saved", ()) or ():
+            if isinstance(t, Tensor) and any(t is o for o in fresh):
+                saved.append(weakref.ref(t))
+                t = _SavedOutput(t, _wrap(t._data))
+            elif isinstance(t, Tensor):
+                saved.append(t)
+            kept.append(t)
+        if hasattr(ctx, "_saved"):
+            ctx._saved = tuple(kept)
         positions = [i for i, o in enumerate(fresh) if any(o is d for d in diff)]
+        meta = [(o._data.shape, o.dtype, o.device) if isinstance(o, Tensor) else None for o in fresh]
+        n_out = len(fresh)   # the closure must not hold the outputs (a cycle through their grad_fn)
 
         def backward(grads):
+            from ..ops.creation import zeros
             grads = grads if isinstance(grads, list) else [grads]
-            full = [None] * len(fresh)
+            full = [None] * n_out
             for p, g in zip(positions, grads):
                 full[p] = g
+            if getattr(ctx, "materialize_grads", True):
+                full = [zeros(m[0], dtype=m[1], device=m[2]) if g is None and m is not None else g
+                        for g, m in zip(full, meta)]
             r = cls.backward(ctx, *full)
             r = r if isinstance(r, tuple) else (r,)
             if len(r) != len(args):
@@ -91,7 +125,8 @@ class Function:
             return tuple(g if n else None for g, n in zip(r, ctx.needs_input_grad))
 
         if diff:
-            record(tuple(diff) if len(diff) > 1 else diff[0], f"{cls.__name__}Backward", backward, args, saved)
+            record(tuple(diff) if len(diff) > 1 else diff[0], f"{cls.__name__}Backward", backward, args,
+                   tuple(saved))
         return fresh if is_tuple else fresh[0]
 
 

@@ -94,6 +94,12 @@ class set_grad_enabled(_Mode):
         global enabled
         enabled = self.prev
 
+    def __call__(self, fn):
+        # used as a decorator: the mode applies inside calls only, not from decoration on
+        global enabled
+        enabled = self.prev
+        return super().__call__(fn)
+
     def clone(self):
         return set_grad_enabled(self.mode)
 
@@ -144,6 +150,11 @@ class set_detect_anomaly(_Mode):
     def __exit__(self, *exc):
         global anomaly
         anomaly = self.prev
+
+    def __call__(self, fn):
+        global anomaly
+        anomaly = self.prev
+        return super().__call__(fn)
 
     def clone(self):
         return set_detect_anomaly(self.mode)

@@ -26,22 +26,22 @@ def _to_np(a):
 
 
 def _numerical_jacobian(func, inputs, index, eps):
-    """d(outputs)/d(inputs[index]) by central differences: one (n_out_elems, n_in_elems) per output."""
-    from .grad_mode import no_grad
+    """d(outputs)/d(inputs[index]) by central differences: one (n_out_elems, n_in_elems) per output.
+
+    ``func`` runs with grad mode as the caller has it: gradgradcheck's function differentiates inside."""
     x = inputs[index]
     arr = x._data
     n = arr.size
     cols = []
-    with no_grad():
-        for j in range(n):
-            pos = np.unravel_index(j, arr.shape) if arr.ndim else ()
-            orig = arr[pos].copy() if arr.ndim else arr.copy()
-            arr[pos] = orig + eps
-            plus = [_to_np(o._data).astype(np.float64).ravel().copy() for o in _float_outputs(func(*inputs))]
-            arr[pos] = orig - eps
-            minus = [_to_np(o._data).astype(np.float64).ravel().copy() for o in _float_outputs(func(*inputs))]
-            arr[pos] = orig
-            cols.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
+    for j in range(n):
+        pos = np.unravel_index(j, arr.shape) if arr.ndim else ()
+        orig = arr[pos].copy() if arr.ndim else arr.copy()
+        arr[pos] = orig + eps
+        plus = [_to_np(o._data).astype(np.float64).ravel().copy() for o in _float_outputs(func(*inputs))]
+        arr[pos] = orig - eps
+        minus = [_to_np(o._data).astype(np.float64).ravel().copy() for o in _float_outputs(func(*inputs))]
+        arr[pos] = orig
+        cols.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
     n_out = len(cols[0]) if cols else len(_float_outputs(func(*inputs)))
     if not cols:
         return [np.zeros((o._data.size, 0)) for o in _float_outputs(func(*inputs))]
@@ -93,6 +93,12 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     analytical = _analytical_jacobian(func, inputs, diff_idx)
     for pos, i in enumerate(diff_idx):
         numerical = _numerical_jacobian(func, inputs, i, eps)
+        if len(numerical) != len(analytical):
+            if not raise_exception:
+                return False
+            raise GradcheckError(
+                f"gradcheck: the function returned {len(analytical)} differentiable outputs with autograd but "
+                f"{len(numerical)} when re-evaluated for finite differences")
         for k, (num, ana_rows) in enumerate(zip(numerical, analytical)):
             ana = ana_rows[pos]
             if num.shape != ana.shape or not np.allclose(ana, num, rtol=rtol, atol=atol):

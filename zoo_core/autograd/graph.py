@@ -16,8 +16,8 @@ _seq = itertools.count()
 
 class Node:
     """A recorded op (``y.grad_fn``); ``backward_fn`` is dropped once used unless ``retain_graph``."""
-    __slots__ = ("backward_fn", "edges", "saved", "versions", "seq", "_name", "shapes", "hooks",
-                 "pre_hooks", "trace", "__weakref__")
+    __slots__ = ("backward_fn", "edges", "saved", "versions", "seq", "_name", "shapes", "out_shape",
+                 "hooks", "pre_hooks", "trace", "__weakref__")
 
     def name(self):
         return self._name
@@ -137,6 +137,7 @@ def record(out, name, backward_fn, inputs, saved=()):
             o._rg = True
     else:
         node.shapes = None
+        node.out_shape = out._data.shape
         out.grad_fn = node
         out._rg = True
     return node

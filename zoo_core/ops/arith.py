@@ -501,8 +501,12 @@ def copy_(self, src, non_blocking=False):
         r = r.to(self.dtype)
     if r.device != self.device:
         r = r.to(self.device)
-    if not r._rg and self._rg and grad_mode.enabled:
-        r = _detached_result(self, r)
+    if grad_mode.enabled:
+        if r._rg:
+            from ._util import broadcast_to
+            r = broadcast_to(r, self._data.shape)   # a node, so self's history is rebased onto src
+        elif self._rg:
+            r = _detached_result(self, r)
     return inplace_update(self, r, "copy_")
 
 

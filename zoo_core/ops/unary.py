@@ -27,13 +27,20 @@ def _unary(name, forward, backward=None, uses_output=False, float_only=True, nod
         y = _wrap(forward(np if type(x) is np.ndarray else _backend.array_module(x), x))
         if backward is not None and input._rg and grad_mode.enabled:
             if uses_output:
+                # the output is held weakly (no cycle) and only it is saved, as in PyTorch; a graph of the
+                # backward (create_graph) needs the output's own history: the output itself while alive,
+                # else recomputed from the input
                 y_data, y_ref = y._data, weakref.ref(y)
 
                 def bwd(g):
-                    # a detached view of the output is enough unless we build a graph of the backward
-                    yy = op(input) if grad_mode.enabled else _wrap(y_data)
+                    if grad_mode.enabled:
+                        yy = y_ref()
+                        if yy is None:
+                            yy = op(input)
+                    else:
+                        yy = _wrap(y_data)
                     return (backward(g, input, yy),)
-                record(y, node, bwd, (input,), (input, y_ref))
+                record(y, node, bwd, (input,), (y_ref,))
             else:
                 record(y, node, lambda g: (backward(g, input, None),), (input,))
         if out is not None:
