@@ -1,0 +1,4 @@
+"""Vision model families."""
+from .small_cnn import SmallCNN
+
+__all__ = ["SmallCNN"]
