@@ -42,6 +42,7 @@ from .random import (Generator, bernoulli, default_generator, get_rng_state, ini
 from . import cuda, linalg, optim
 from .dlpack import from_dlpack
 from ._tensor_str import get_printoptions, printoptions, set_printoptions
+from . import data, utils
 
 __version__ = "0.1.0"
 float = float32

@@ -392,7 +392,7 @@ class Tensor:
 
 def _rebuild(cls, data, dev, requires_grad):
     t = _new(cls)
-    t._data = _backend.to_device(np.array(data), _backend.resolve_device(dev))
+    t._data = _backend.to_device(np.asarray(data), _backend.resolve_device(dev))
     if requires_grad:
         t._rg = True
     return t

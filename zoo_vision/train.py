@@ -19,6 +19,7 @@ class TrainConfig:
     seed: int = 0                 # seeds weights, dropout and batch order
     output: str = ""              # checkpoint written after every epoch ("" = none)
     resume: str = ""              # checkpoint to continue from ("" = start fresh)
+    stop_after: int = 0           # stop after this epoch, to resume later (0 = run all epochs)
     workers: int = 0              # DataLoader worker processes
     progress: bool = True         # show a tqdm progress bar
 
@@ -34,6 +35,7 @@ def build_parser(parser=None):
     p.add_argument("--seed", type=int, default=d.seed, help=f"random seed (default {d.seed})")
     p.add_argument("--output", "-o", default=d.output, help="write a checkpoint here after every epoch")
     p.add_argument("--resume", default=d.resume, help="continue training from this checkpoint")
+    p.add_argument("--stop-after", type=int, default=0, help="stop after this epoch (resume later)")
     p.add_argument("--workers", type=int, default=d.workers, help="DataLoader worker processes (default 0)")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     return p
@@ -89,13 +91,14 @@ def train(cfg: TrainConfig, log=print):
         log(f"resumed from {cfg.resume} at epoch {start}")
 
     history = []
+    end = min(cfg.epochs, cfg.stop_after) if cfg.stop_after else cfg.epochs
     bar = None
     if cfg.progress:
         from tqdm.auto import tqdm
-        bar = tqdm(total=(cfg.epochs - start) * len(train_loader), desc="zoo train", unit="batch",
+        bar = tqdm(total=(end - start) * len(train_loader), desc="zoo train", unit="batch",
                    dynamic_ncols=True)
     t0 = time.perf_counter()
-    for epoch in range(start, cfg.epochs):
+    for epoch in range(start, end):
         total = 0.0
         for images, labels in train_loader:
             images, labels = images.to(device), labels.to(device)
