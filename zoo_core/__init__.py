@@ -43,6 +43,8 @@ from . import cuda, linalg, optim
 from .dlpack import from_dlpack
 from ._tensor_str import get_printoptions, printoptions, set_printoptions
 from . import data, utils
+from . import serialization
+from .serialization import load, save
 
 __version__ = "0.1.0"
 float = float32

@@ -136,7 +136,15 @@ class Tensor:
         return self._data.nbytes
 
     def stride(self, dim=None):
-        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        d = self._data
+        if d.size == 0:   # numpy reports (0, ...) for empty arrays; PyTorch the contiguous strides
+            st, n = [], 1
+            for s in reversed(d.shape):
+                st.append(n)
+                n *= max(s, 1)
+            st = tuple(reversed(st))
+        else:
+            st = tuple(s // d.itemsize for s in d.strides)
         return st if dim is None else st[_wrap_dim(dim, self._data.ndim, "stride")]
 
     def is_contiguous(self, memory_format=None):
