@@ -39,7 +39,7 @@ from . import random
 from .random import (Generator, bernoulli, default_generator, get_rng_state, initial_seed, manual_seed,
                      multinomial, normal, poisson, rand, rand_like, randint, randint_like, randn, randn_like,
                      randperm, seed, set_rng_state)
-from . import cuda, linalg, optim
+from . import cuda, linalg, nn, optim
 from .dlpack import from_dlpack
 from ._tensor_str import get_printoptions, printoptions, set_printoptions
 from . import data, utils
@@ -48,3 +48,15 @@ from .serialization import load, save
 
 __version__ = "0.1.0"
 float = float32
+
+
+def __getattr__(name):
+    # The plugin host and the hub load on first use: `import zoo_core` reads no entry points, imports no
+    # pluggy and no plugin (``zoo_core.hookimpl`` is what plugin entry modules import).
+    if name == "hookimpl":
+        from .plugins.hookspecs import hookimpl
+        return hookimpl
+    if name in ("hub", "plugins"):
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'zoo_core' has no attribute {name!r}")

@@ -4,7 +4,7 @@ import operator
 
 from .module import Module
 from .parameter import Parameter
-from ..tensor import Tensor
+from ..tensor import Tensor, type_name
 
 
 def _index(i, n, kind):
@@ -213,6 +213,17 @@ def _as_param(value):
     return value
 
 
+def _param_line(key, p, typename=False):
+    """PyTorch's one-line description of a ParameterList (dtype) or ParameterDict (type name) entry."""
+    if not isinstance(p, Tensor):
+        return f"  ({key}): Object of type: {type(p).__name__}"
+    size = "x".join(str(s) for s in p.shape)
+    dev = "" if p.device.type == "cpu" else f" ({p.device})"
+    what = type_name(p) if typename else f"zoo_core.{p.dtype.name}"
+    kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
+    return f"  ({key}): {kind} containing: [{what} of size {size}{dev}]"
+
+
 class ParameterList(Module):
     """A list of parameters that registers them (plain tensors are wrapped in ``Parameter``)."""
 
@@ -251,15 +262,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self):
-        lines = []
-        for i, p in enumerate(self):
-            if isinstance(p, Tensor):
-                size = "x".join(str(s) for s in p.shape)
-                dev = "" if p.device.type == "cpu" else f" ({p.device})"
-                lines.append(f"({i}): Parameter containing: [zoo_core.{p.dtype.name} of size {size}{dev}]")
-            else:
-                lines.append(f"({i}): Object of type: {type(p).__name__}")
-        return "\n".join(lines)
+        return "\n".join(_param_line(i, p) for i, p in enumerate(self))
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterList has no forward()")
@@ -315,6 +318,9 @@ class ParameterDict(Module):
         items = parameters.items() if hasattr(parameters, "items") else parameters
         for k, v in items:
             self[k] = v
+
+    def extra_repr(self):
+        return "\n".join(_param_line(k, p, typename=True) for k, p in self.items())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterDict has no forward()")

@@ -1,9 +1,25 @@
 """``zoo_core.nn.functional`` (``F``): the functional form of every layer, activation and loss."""
 from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold  # noqa: F401
 from ..ops.pool import *  # noqa: F401,F403
-from ..ops.unary import gelu, mish, relu, sigmoid, silu, softplus, tanh  # noqa: F401
+from ..ops import unary as _unary
+from ..ops.unary import gelu, sigmoid, softplus, tanh  # noqa: F401
 from ._functional.activation import *  # noqa: F401,F403
 from ._functional.attention import *  # noqa: F401,F403
 from ._functional.loss import *  # noqa: F401,F403
 from ._functional.misc import *  # noqa: F401,F403
 from ._functional.norm import *  # noqa: F401,F403
+
+
+def relu(input, inplace=False):
+    """``max(x, 0)``; ``inplace=True`` overwrites ``input``."""
+    return input.relu_() if inplace else _unary.relu(input)
+
+
+def silu(input, inplace=False):
+    """``x * sigmoid(x)`` (swish)."""
+    return input.copy_(_unary.silu(input)) if inplace else _unary.silu(input)
+
+
+def mish(input, inplace=False):
+    """``x * tanh(softplus(x))``."""
+    return input.copy_(_unary.mish(input)) if inplace else _unary.mish(input)

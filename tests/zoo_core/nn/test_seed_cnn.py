@@ -66,6 +66,8 @@ def test_seed_cnn_matches_torch():
     zl = z["criterion"](zm(zoo_core.tensor(x)), zoo_core.tensor(y))
     tl = t["criterion"](tm(torch.tensor(x)), torch.tensor(y))
     np.testing.assert_allclose(zl.item(), tl.item(), rtol=1e-5)
+    zm.zero_grad()     # (the example's own step left gradients behind)
+    tm.zero_grad()
     zl.backward()
     tl.backward()
     for (name, zp), (_, tp) in zip(zm.named_parameters(), tm.named_parameters()):
