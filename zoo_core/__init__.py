@@ -39,24 +39,42 @@ from . import random
 from .random import (Generator, bernoulli, default_generator, get_rng_state, initial_seed, manual_seed,
                      multinomial, normal, poisson, rand, rand_like, randint, randint_like, randn, randn_like,
                      randperm, seed, set_rng_state)
-from . import cuda, linalg, nn, optim
+from . import cuda, linalg
 from .dlpack import from_dlpack
 from ._tensor_str import get_printoptions, printoptions, set_printoptions
-from . import data, utils
-from . import serialization
-from .serialization import load, save
 
 __version__ = "0.1.0"
 float = float32
 
 
+def save(obj, f):
+    """Save tensors, state dicts and nested containers to a safetensors file (atomically); see
+    ``zoo_core.serialization.save``."""
+    from .serialization import save as _save
+    return _save(obj, f)
+
+
+def load(f, map_location=None, weights_only=True, **kwargs):
+    """Load a file saved by ``save``, any safetensors file, or a PyTorch checkpoint (never running code
+    from it); see ``zoo_core.serialization.load``."""
+    from .serialization import load as _load
+    return _load(f, map_location=map_location, weights_only=weights_only, **kwargs)
+
+
+# Subpackages load on first use, so `import zoo_core` stays close to `import numpy` in time; the plugin
+# host and the hub in particular read no entry points and import no pluggy until asked.
+_LAZY = ("nn", "optim", "data", "utils", "serialization", "hub", "plugins", "testing", "cli")
+
+
 def __getattr__(name):
-    # The plugin host and the hub load on first use: `import zoo_core` reads no entry points, imports no
-    # pluggy and no plugin (``zoo_core.hookimpl`` is what plugin entry modules import).
     if name == "hookimpl":
         from .plugins.hookspecs import hookimpl
         return hookimpl
-    if name in ("hub", "plugins"):
+    if name in _LAZY:
         import importlib
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'zoo_core' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY) | {"hookimpl"})
