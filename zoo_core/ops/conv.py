@@ -52,39 +52,57 @@ def _pad(xp, x, pads):
 
 
 def _im2col(x, kh, kw, s, pads, d):
-    """Columns (N, C*kh*kw, Ho*Wo) and the output size."""
+    """Columns (C*kh*kw, N*Ho*Wo): one row per (channel, kernel offset), one column per output pixel.
+
+    This layout makes every conv GEMM a single large matrix product (forward, input and weight grads)."""
     xp = _backend.array_module(x)
     n, c, h, w = x.shape
     Ho = _out_size(h, kh, s[0], pads[0][0], pads[0][1], d[0])
     Wo = _out_size(w, kw, s[1], pads[1][0], pads[1][1], d[1])
-    win = _windows(xp, _pad(xp, x, pads), kh, kw, Ho, Wo, s, d)
-    return xp.ascontiguousarray(win).reshape(n, c * kh * kw, Ho * Wo), Ho, Wo
+    win = _windows(xp, _pad(xp, x, pads), kh, kw, Ho, Wo, s, d)      # (N, C, kh, kw, Ho, Wo) view
+    cols = xp.ascontiguousarray(win.transpose(1, 2, 3, 0, 4, 5))      # (C, kh, kw, N, Ho, Wo)
+    return cols.reshape(c * kh * kw, n * Ho * Wo), Ho, Wo
 
 
 def _col2im(cols, shape, kh, kw, s, pads, d, Ho, Wo):
-    """The adjoint of ``_im2col``: sum columns (N, C*kh*kw, Ho*Wo) back into an (N, C, H, W) image."""
+    """The adjoint of ``_im2col``: sum columns (C*kh*kw, N*Ho*Wo) back into an (N, C, H, W) image."""
     xp = _backend.array_module(cols)
     n, c, h, w = shape
     (t, b), (l, r) = pads
     out = xp.zeros((n, c, h + t + b, w + l + r), dtype=cols.dtype)
-    cols = cols.reshape(n, c, kh, kw, Ho, Wo)
+    cols = cols.reshape(c, kh, kw, n, Ho, Wo)
     for i in range(kh):
         hi = i * d[0]
         for j in range(kw):
             wj = j * d[1]
-            out[:, :, hi:hi + s[0] * (Ho - 1) + 1:s[0], wj:wj + s[1] * (Wo - 1) + 1:s[1]] += cols[:, :, i, j]
+            out[:, :, hi:hi + s[0] * (Ho - 1) + 1:s[0], wj:wj + s[1] * (Wo - 1) + 1:s[1]] += \
+                cols[:, i, j].transpose(1, 0, 2, 3)
     return out[:, :, t:t + h, l:l + w]
+
+
+def _to_rows(y, g):
+    """(N, O, Ho, Wo) -> (g, O/g, N*Ho*Wo): channels first, as the GEMMs want them."""
+    xp = _backend.array_module(y)
+    n, o = y.shape[:2]
+    return xp.ascontiguousarray(y.transpose(1, 0, 2, 3)).reshape(g, o // g, -1)
+
+
+def _from_rows(rows, n, Ho, Wo):
+    """(g, O/g, N*Ho*Wo) -> contiguous (N, O, Ho, Wo)."""
+    xp = _backend.array_module(rows)
+    o = rows.shape[0] * rows.shape[1]
+    return xp.ascontiguousarray(rows.reshape(o, n, Ho, Wo).transpose(1, 0, 2, 3))
 
 
 # ---- the three primitives -----------------------------------------------------------------------
 def _conv(x, w, s, pads, d, g):
     """y = conv(x, w): x (N, C, H, W), w (O, C/g, kh, kw) -> (N, O, Ho, Wo)."""
     xa, wa = x._data, w._data
-    n, c = xa.shape[:2]
+    n = xa.shape[0]
     o, cg, kh, kw = wa.shape
     cols, Ho, Wo = _im2col(xa, kh, kw, s, pads, d)
-    cols = cols.reshape(n, g, cg * kh * kw, Ho * Wo)
-    y = _wrap((wa.reshape(g, o // g, cg * kh * kw) @ cols).reshape(n, o, Ho, Wo))
+    rows = wa.reshape(g, o // g, cg * kh * kw) @ cols.reshape(g, cg * kh * kw, -1)
+    y = _wrap(_from_rows(rows, n, Ho, Wo))
     if grad_mode.enabled and (x._rg or w._rg):
         in_hw = xa.shape[2:]
 
@@ -101,10 +119,9 @@ def _conv_t(y, w, s, pads, d, g, in_hw):
     ya, wa = y._data, w._data
     n, o, Ho, Wo = ya.shape
     _, cg, kh, kw = wa.shape
-    wt = wa.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1)      # (g, K, O/g)
-    cols = wt @ ya.reshape(n, g, o // g, Ho * Wo)                    # (N, g, K, L)
-    x = _wrap(_col2im(cols.reshape(n, g * cg * kh * kw, Ho * Wo), (n, g * cg) + tuple(in_hw),
-                      kh, kw, s, pads, d, Ho, Wo))
+    wt = wa.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1)      # (g, K/g, O/g)
+    cols = wt @ _to_rows(ya, g)                                       # (g, K/g, N*L)
+    x = _wrap(_col2im(cols.reshape(g * cg * kh * kw, -1), (n, g * cg) + tuple(in_hw), kh, kw, s, pads, d, Ho, Wo))
     if grad_mode.enabled and (y._rg or w._rg):
         def backward(gx):
             gy = _conv(gx, w, s, pads, d, g) if y._rg else None
@@ -117,14 +134,13 @@ def _conv_t(y, w, s, pads, d, g, in_hw):
 def _conv_w(x, y, s, pads, d, g, k):
     """gw = d<conv(x, w), y>/dw: (N, C, H, W) and (N, O, Ho, Wo) -> (O, C/g, kh, kw)."""
     xa, ya = x._data, y._data
-    n, c = xa.shape[:2]
+    c = xa.shape[1]
     o = ya.shape[1]
     kh, kw = k
     cg = c // g
     cols, Ho, Wo = _im2col(xa, kh, kw, s, pads, d)
-    cols = cols.reshape(n, g, cg * kh * kw, Ho * Wo).transpose(1, 0, 3, 2).reshape(g, n * Ho * Wo, cg * kh * kw)
-    yy = ya.reshape(n, g, o // g, Ho * Wo).transpose(1, 2, 0, 3).reshape(g, o // g, n * Ho * Wo)
-    gw = _wrap((yy @ cols).reshape(o, cg, kh, kw))
+    cols = cols.reshape(g, cg * kh * kw, -1)
+    gw = _wrap((_to_rows(ya, g) @ cols.transpose(0, 2, 1)).reshape(o, cg, kh, kw))
     if grad_mode.enabled and (x._rg or y._rg):
         def backward(ggw):
             gx = _conv_t(y, ggw, s, pads, d, g, xa.shape[2:]) if x._rg else None
@@ -282,8 +298,11 @@ class _Unfold:
 
     @staticmethod
     def forward(x, k, d, pads, s):
-        cols, Ho, Wo = _im2col(x._data, k[0], k[1], s, pads, d)
-        out = _wrap(cols)
+        xa = x._data
+        n = xa.shape[0]
+        cols, Ho, Wo = _im2col(xa, k[0], k[1], s, pads, d)
+        xp = _backend.array_module(cols)
+        out = _wrap(xp.ascontiguousarray(cols.reshape(-1, n, Ho * Wo).transpose(1, 0, 2)))
         if x._rg and grad_mode.enabled:
             hw = x._data.shape[2:]
             record(out, "Im2ColBackward0", lambda g: (_Unfold.adjoint(g, hw, k, d, pads, s),), (x,))
@@ -299,7 +318,8 @@ class _Unfold:
             raise RuntimeError(
                 f"fold: expected input of size (N, C*{k[0]}*{k[1]}, {Ho * Wo}) for output_size {tuple(out_hw)}, "
                 f"got {tuple(cols._data.shape)}")
-        out = _wrap(_col2im(cols._data, (n, c) + tuple(out_hw), k[0], k[1], s, pads, d, Ho, Wo))
+        ca = cols._data.transpose(1, 0, 2).reshape(ck, n * L)
+        out = _wrap(_col2im(ca, (n, c) + tuple(out_hw), k[0], k[1], s, pads, d, Ho, Wo))
         if cols._rg and grad_mode.enabled:
             record(out, "Col2ImBackward0", lambda g: (_Unfold.forward(g, k, d, pads, s),), (cols,))
         return out

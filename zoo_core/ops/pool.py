@@ -55,28 +55,56 @@ class _Geom:
     def windows(self, xp, xpad):
         return _windows(xp, xpad, self.k[0], self.k[1], self.out[0], self.out[1], self.s, self.d)
 
+    def offsets(self, a):
+        """(flat window position, strided view of ``a`` (padded) at that window offset) pairs."""
+        (kh, kw), (sh, sw), (dh, dw), (ho, wo) = self.k, self.s, self.d, self.out
+        for i in range(kh):
+            for j in range(kw):
+                yield i * kw + j, a[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh, j * dw:j * dw + sw * (wo - 1) + 1:sw]
+
+    def window_max(self, xp, xpad):
+        """(max, flat position of the first max) of every window, one strided pass per kernel offset
+        (much faster than copying the windows out and taking an argmax over them)."""
+        best = pos = None
+        for idx, sl in self.offsets(xpad):
+            if best is None:
+                best = sl.copy()
+                pos = xp.zeros(best.shape, dtype=xp.uint8 if self.k[0] * self.k[1] < 256 else xp.int64)
+                continue
+            better = sl > best
+            xp.copyto(best, sl, where=better)
+            xp.copyto(pos, idx, where=better)
+        return best, pos
+
     def place(self, xp, g, shape, pos=None):
         """Scatter-add g (N, C, Ho, Wo) into the padded input: into window element ``pos`` (an
         (N, C, Ho, Wo) array of flat window positions) or, with ``pos=None``, into every element."""
         n, c, h, w = shape
         (ph, pw), (eh, ew) = self.p, self.extra
         out = xp.zeros((n, c, h + 2 * ph + eh, w + 2 * pw + ew), dtype=g.dtype)
-        (kh, kw), (sh, sw), (dh, dw), (ho, wo) = self.k, self.s, self.d, self.out
-        for i in range(kh):
-            for j in range(kw):
-                part = g if pos is None else g * (pos == i * kw + j)
-                out[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh, j * dw:j * dw + sw * (wo - 1) + 1:sw] += part
+        (kh, kw), (sh, sw), (dh, dw) = self.k, self.s, self.d
+        disjoint = sh >= (kh - 1) * dh + 1 and sw >= (kw - 1) * dw + 1
+        for idx, sl in self.offsets(out):
+            if pos is None:
+                sl += g
+            elif disjoint:   # windows don't overlap: each input cell gets at most one gradient
+                xp.copyto(sl, g, where=pos == idx)
+            else:
+                sl += g * (pos == idx)
         return out[:, :, ph:ph + h, pw:pw + w]
 
 
-def _pick(x, pos, geom):
-    """out[n, c, a, b] = window (a, b) of x at flat window position pos[n, c, a, b]."""
+def _pick(x, pos, geom, out=None):
+    """out[n, c, a, b] = window (a, b) of x at flat window position pos[n, c, a, b] (``out``: the values,
+    when the caller already has them)."""
     xa = x._data
     xp = _backend.array_module(xa)
-    win = geom.windows(xp, geom.padded(xp, xa, 0))
-    n, c = xa.shape[:2]
-    win = win.reshape(n, c, geom.k[0] * geom.k[1], geom.out[0], geom.out[1])
-    out = _wrap(xp.take_along_axis(win, pos[:, :, None], axis=2)[:, :, 0])
+    if out is None:
+        xpad = geom.padded(xp, xa, 0)
+        out = xp.zeros(pos.shape, dtype=xa.dtype)
+        for idx, sl in geom.offsets(xpad):
+            xp.copyto(out, sl, where=pos == idx)
+    out = _wrap(out)
     if x._rg and grad_mode.enabled:
         shape = xa.shape
         record(out, "MaxPool2DWithIndicesBackward0", lambda g: (_place(g, pos, geom, shape),), (x,))
@@ -109,18 +137,17 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     xp = _backend.array_module(xa)
     geom = _Geom("max_pool2d", xa.shape[2:], kernel_size, stride, padding, dilation, ceil_mode)
     fill = -xp.inf if xa.dtype.kind == "f" else xp.iinfo(xa.dtype).min
-    win = geom.windows(xp, geom.padded(xp, xa, fill))
-    n, c = xa.shape[:2]
-    pos = xp.ascontiguousarray(win).reshape(n, c, -1, geom.out[0], geom.out[1]).argmax(axis=2)
-    out = _pick(x, pos, geom)
+    best, pos = geom.window_max(xp, geom.padded(xp, xa, fill))
+    out = _pick(x, pos, geom, best)
     if unbatched:
         out = out.squeeze(0)
     if not return_indices:
         return out
     # flat index into the unpadded H*W plane, as PyTorch reports it
     kw = geom.k[1]
-    rows = xp.arange(geom.out[0]).reshape(-1, 1) * geom.s[0] - geom.p[0] + (pos // kw) * geom.d[0]
-    cols = xp.arange(geom.out[1]).reshape(1, -1) * geom.s[1] - geom.p[1] + (pos % kw) * geom.d[1]
+    p64 = pos.astype(xp.int64)
+    rows = xp.arange(geom.out[0]).reshape(-1, 1) * geom.s[0] - geom.p[0] + (p64 // kw) * geom.d[0]
+    cols = xp.arange(geom.out[1]).reshape(1, -1) * geom.s[1] - geom.p[1] + (p64 % kw) * geom.d[1]
     idx = _wrap((rows * xa.shape[3] + cols).astype(xp.int64))
     return out, (idx.squeeze(0) if unbatched else idx)
 
