@@ -42,7 +42,7 @@ def _unary(name, forward, backward=None, uses_output=False, float_only=True, nod
                     return (backward(g, input, yy),)
                 record(y, node, bwd, (input,), (y_ref,))
             else:
-                record(y, node, lambda g: (backward(g, input, None),), (input,))
+                record(y, node, lambda g: (backward(g, input, None),), (input,), (input,))
         if out is not None:
             from .arith import _out
             return _out(y, out)

@@ -91,7 +91,7 @@ def detect_format(head, source):
         return "zip"
     # safetensors first: its 8-byte little-endian header length can start with 0x80 like a pickle, but a
     # legacy checkpoint has the magic number's 0xF9 at byte 8, never "{"
-    if len(head) >= 9 and head[8:9] == b"{" and int.from_bytes(head[:8], "little") < 1 << 40:
+    if len(head) >= 9 and head[8:9] == b"{":
         return "safetensors"
     if head[:1] == b"\x80":
         return "legacy"
