@@ -30,30 +30,34 @@ def chain(lib, x, n):
 OPS_PER_BLOCK = 6
 
 
-def run(lib, size, n, repeat, backward):
-    x = lib.ones(size, requires_grad=backward) if backward else lib.ones(size)
-    g = lib.ones(size)
-    times = []
+def _once(lib, x, g, n, backward):
+    t0 = time.perf_counter()
+    if backward:
+        chain(lib, x, n).backward(g)
+    else:
+        with lib.no_grad():
+            chain(lib, x, n)
+    return time.perf_counter() - t0
+
+
+def run(libs, size, n, repeat, backward):
+    """Median us/op per library; runs alternate between the libraries so machine noise hits all alike."""
+    inputs = [(lib.ones(size, requires_grad=backward), lib.ones(size)) for lib in libs]
+    times = [[] for _ in libs]
     for r in range(repeat + 3):
-        t0 = time.perf_counter()
-        if backward:
-            y = chain(lib, x, n)
-            y.backward(g)
-        else:
-            with lib.no_grad():
-                chain(lib, x, n)
-        dt = time.perf_counter() - t0
-        if r >= 3:
-            times.append(dt)
+        for k, lib in enumerate(libs):
+            dt = _once(lib, inputs[k][0], inputs[k][1], n, backward)
+            if r >= 3:
+                times[k].append(dt)
     ops = (n // 5) * OPS_PER_BLOCK + 1
-    return statistics.median(times) / ops * 1e6
+    return [statistics.median(t) / ops * 1e6 for t in times]
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--size", type=int, default=16)
     p.add_argument("--chain", type=int, default=50)
-    p.add_argument("--repeat", type=int, default=30)
+    p.add_argument("--repeat", type=int, default=100)
     args = p.parse_args(argv)
     import zoo_core
     try:
@@ -62,10 +66,10 @@ def main(argv=None):
     except ImportError:
         torch = None
     rows = []
+    libs = [zoo_core] + ([torch] if torch else [])
     for mode, bw in (("forward (no_grad)", False), ("forward + backward", True)):
-        z = run(zoo_core, args.size, args.chain, args.repeat, bw)
-        t = run(torch, args.size, args.chain, args.repeat, bw) if torch else float("nan")
-        rows.append((mode, z, t))
+        res = run(libs, args.size, args.chain, args.repeat, bw)
+        rows.append((mode, res[0], res[1] if torch else float("nan")))
     print(f"per-op time, tensors of {args.size} float32 elements, chain of {args.chain} ops (median of {args.repeat})")
     print(f"{'mode':<22}{'zoo us/op':>12}{'torch us/op':>14}{'ratio':>9}")
     for mode, z, t in rows:

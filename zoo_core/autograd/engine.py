@@ -56,6 +56,25 @@ def _anomaly_check(node, grads):
                 f"Traceback of the forward call that created the node:\n{trace}")
 
 
+def _check_versions(node):
+    for i, (t, v) in enumerate(zip(node.saved, node.versions)):
+        if type(t) is weakref.ref:   # a saved output, held weakly to avoid a cycle
+            t = t()
+            if t is None:
+                continue
+        if version(t) != v:
+            raise _saved_error(node, i, t, v)
+
+
+def _fill_missing(node, buf):
+    """Zeros for the outputs of a multi-output node that received no gradient."""
+    from ..ops.creation import _zeros_array
+    from ..tensor import _wrap
+    for i, (shape, dt, dev) in enumerate(node.shapes):
+        if buf[i] is None:
+            buf[i] = _wrap(_zeros_array(shape, dt, dev))
+
+
 def _prune(roots, targets):
     """Nodes that must run for ``grad``: those with a target strictly below them."""
     below = {}   # node -> whether a target is reachable through its edges
@@ -134,8 +153,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             add(e, g)
 
         anomaly = grad_mode.anomaly
+        heappop, heappush = heapq.heappop, heapq.heappush
         while heap:
-            _, node = heapq.heappop(heap)
+            node = heappop(heap)[1]
             buf = buffers.pop(node)
             if node.pre_hooks:
                 buf = _run_pre_hooks(node, buf)
@@ -149,19 +169,18 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             fn = node.backward_fn
             if fn is None:
                 raise _freed_error(node)
-            if node.saved:
-                for i, (t, v) in enumerate(zip(node.saved, node.versions)):
-                    if type(t) is weakref.ref:   # a saved output, held weakly to avoid a cycle
+            saved = node.saved
+            if saved:   # saved tensors unchanged since the forward? (inline: this runs for most nodes)
+                for t, v in zip(saved, node.versions):
+                    if type(t) is weakref.ref:
                         t = t()
                         if t is None:
                             continue
-                    if version(t) != v:
-                        raise _saved_error(node, i, t, v)
+                    b = t._base
+                    if (t._ver if b is None else b._ver) != v:
+                        _check_versions(node)   # raises, with the full message
             if node.shapes is not None:
-                for i, (shape, dt, dev) in enumerate(node.shapes):
-                    if buf[i] is None:
-                        from ..ops.creation import _zeros_array
-                        buf[i] = _wrap(_zeros_array(shape, dt, dev))
+                _fill_missing(node, buf)
             grads = fn(buf)
             if not retain_graph:
                 node.backward_fn = None
@@ -171,13 +190,30 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             if node.hooks:
                 for h in node.hooks:
                     h(grads, buf if isinstance(buf, list) else (buf,))
-            for i, (e, g) in enumerate(zip(node.edges, grads)):
+            i = -1
+            for e, g in zip(node.edges, grads):
+                i += 1
                 if e is None or g is None:
                     continue
-                shape = _expected_shape(e)
-                if g._data.shape != shape:
-                    _check_grad(node, i, g, shape, e[0]._name)
-                add(e, g)
+                nxt = e[0]
+                if nxt.shapes is None:   # the common case, inlined: a single-output node or a leaf
+                    if g._data.shape != nxt.out_shape:
+                        _check_grad(node, i, g, _expected_shape(e), nxt._name)
+                    if type(nxt) is AccumulateGrad:
+                        prev = leaf_grads.get(nxt)
+                        leaf_grads[nxt] = g if prev is None else prev + g
+                        continue
+                    prev = buffers.get(nxt)
+                    if prev is None:
+                        buffers[nxt] = g
+                        heappush(heap, (-nxt.seq, nxt))
+                    else:
+                        buffers[nxt] = prev + g
+                else:
+                    shape = _expected_shape(e)
+                    if g._data.shape != shape:
+                        _check_grad(node, i, g, shape, nxt._name)
+                    add(e, g)
     finally:
         grad_mode.enabled = prev_mode
 

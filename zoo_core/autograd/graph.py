@@ -12,12 +12,16 @@ import weakref
 from . import grad_mode
 
 _seq = itertools.count()
+_new = object.__new__
 
 
 class Node:
     """A recorded op (``y.grad_fn``); ``backward_fn`` is dropped once used unless ``retain_graph``."""
-    __slots__ = ("backward_fn", "edges", "saved", "versions", "seq", "_name", "shapes", "out_shape",
-                 "hooks", "pre_hooks", "trace", "__weakref__")
+    # rarely-set attributes are class defaults: recording an op sets only what it must
+    saved = versions = ()
+    shapes = None          # per-output (shape, dtype, device) of a multi-output node
+    hooks = pre_hooks = None
+    trace = None           # forward traceback, kept in anomaly mode
 
     def name(self):
         return self._name
@@ -54,8 +58,12 @@ class AccumulateGrad:
     """The node that ends at a leaf: sums incoming gradients into ``variable.grad``."""
     __slots__ = ("variable", "seq", "__weakref__")
     edges = ()
-    pre_hooks = hooks = None
+    pre_hooks = hooks = shapes = None
     _name = "AccumulateGrad"
+
+    @property
+    def out_shape(self):
+        return self.variable._data.shape
 
     def __init__(self, variable):
         self.variable = variable
@@ -120,15 +128,24 @@ def record(out, name, backward_fn, inputs, saved=()):
     ``backward_fn(grad)`` returns one gradient per entry of ``inputs`` (None where there is none); for a
     multi-output op it gets a list of output grads (zeros where an output got none).
     """
-    node = Node()
+    node = _new(Node)
     node.backward_fn = backward_fn
-    node.edges = tuple([edge(x) if isinstance(x, _Tensor) else None for x in inputs])
-    node.saved = saved
-    node.versions = tuple([version(t) for t in saved]) if saved else ()
+    edges = []
+    for x in inputs:
+        if isinstance(x, _Tensor) and x._rg:
+            fn = x.grad_fn
+            # the common case inline: a recorded non-view tensor
+            edges.append((fn, x._out_idx) if fn is not None and x._base is None else edge(x))
+        else:
+            edges.append(None)
+    node.edges = edges
+    if saved:
+        node.saved = saved
+        node.versions = [version(t) for t in saved]
     node.seq = next(_seq)
     node._name = name
-    node.hooks = node.pre_hooks = None
-    node.trace = traceback.format_stack()[:-2] if grad_mode.anomaly else None
+    if grad_mode.anomaly:
+        node.trace = traceback.format_stack()[:-2]
     if type(out) is tuple:
         node.shapes = tuple([(o._data.shape, o._data.dtype, o.device) for o in out])
         for i, o in enumerate(out):
@@ -136,7 +153,6 @@ def record(out, name, backward_fn, inputs, saved=()):
             o._out_idx = i
             o._rg = True
     else:
-        node.shapes = None
         node.out_shape = out._data.shape
         out.grad_fn = node
         out._rg = True

@@ -54,6 +54,27 @@ def binary_arrays(a, b, op):
     return a, b, a, _scalar_promote(xb, a)
 
 
+_ND = np.ndarray
+
+
+def binary_args(a, b, op):
+    """``binary_arrays`` plus whether each operand requires grad: (a, b, xa, xb, ra, rb).
+
+    The hot path of the arithmetic ops: two same-dtype CPU tensors, or a float tensor and a Python number,
+    take a few attribute reads; anything else goes through ``binary_arrays``."""
+    if isinstance(a, Tensor):
+        xa = a._data
+        if isinstance(b, Tensor):
+            xb = b._data
+            if xa.dtype is xb.dtype and type(xa) is _ND and type(xb) is _ND:
+                return a, b, xa, xb, a._rg, b._rg
+        elif type(b) is float or type(b) is int:
+            if xa.dtype.kind == "f":
+                return a, b, xa, b, a._rg, False
+    a, b, xa, xb = binary_arrays(a, b, op)
+    return (a, b, xa, xb, isinstance(a, Tensor) and a._rg, isinstance(b, Tensor) and b._rg)
+
+
 def _scalar_promote(arr, s):
     """Cast ``arr`` when a Python scalar of a higher category joins it (int tensor * 0.5 -> float32)."""
     kind = arr.dtype.kind
@@ -83,6 +104,22 @@ def grad_for(g, x):
     if g._data.dtype != x._data.dtype:
         g = g.to(_BY_NP[x._data.dtype])
     return g
+
+
+def grad_array(arr, x):
+    """A gradient computed on raw arrays (plain backward, no graph of it needed), shaped and typed for
+    the input ``x``; None when ``x`` is not a Tensor."""
+    if not isinstance(x, Tensor):
+        return None
+    xd = x._data
+    if arr.shape != xd.shape:
+        gs = arr.shape
+        lead = len(gs) - len(xd.shape)
+        axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(xd.shape) if n == 1 and gs[i + lead] != 1)
+        arr = (arr.sum(axis=axes) if axes else arr).reshape(xd.shape)
+    if arr.dtype != xd.dtype:
+        arr = arr.astype(xd.dtype)
+    return _wrap(arr)
 
 
 def _sum_to(g, shape):

@@ -7,7 +7,9 @@ from .. import _backend, _dtype
 from ..autograd import grad_mode
 from ..autograd.graph import record
 from ..tensor import Tensor, _wrap, inplace_update
-from ._util import apply2, binary_arrays, broadcast_error, grad_for
+from ._util import apply2, binary_args, binary_arrays, broadcast_error, grad_array, grad_for
+
+_BOOL = np.dtype(np.bool_)
 
 _num = (int, float, bool)
 
@@ -19,25 +21,25 @@ def _rg(x):
 # ---- arithmetic ---------------------------------------------------------------------------------
 def add(input, other, *, alpha=1, out=None):
     """``input + alpha * other`` with broadcasting."""
-    a, b, xa, xb = binary_arrays(input, other, "add")
+    a, b, xa, xb, ra, rb = binary_args(input, other, "add")
     if alpha != 1:
         xb = xb * alpha
     try:
         r = _wrap(xa + xb)
     except ValueError:
         raise broadcast_error("add", xa, xb) from None
-    if grad_mode.enabled and (_rg(a) or _rg(b)):
-        if alpha == 1:
-            record(r, "AddBackward0", lambda g: (grad_for(g, a), grad_for(g, b)), (a, b))
-        else:
-            record(r, "AddBackward0", lambda g: (grad_for(g, a), grad_for(g * alpha, b)), (a, b))
+    if (ra or rb) and grad_mode.enabled:
+        def backward(g):
+            return (grad_for(g, a) if ra else None,
+                    (grad_for(g, b) if alpha == 1 else grad_for(g * alpha, b)) if rb else None)
+        record(r, "AddBackward0", backward, (a, b))
     return _out(r, out)
 
 
 def sub(input, other, *, alpha=1, out=None):
     """``input - alpha * other``."""
-    a, b, xa, xb = binary_arrays(input, other, "sub")
-    if xa.dtype == np.bool_ if hasattr(xa, "dtype") else False:
+    a, b, xa, xb, ra, rb = binary_args(input, other, "sub")
+    if getattr(xa, "dtype", None) is _BOOL:
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     if alpha != 1:
@@ -46,8 +48,10 @@ def sub(input, other, *, alpha=1, out=None):
         r = _wrap(xa - xb)
     except ValueError:
         raise broadcast_error("sub", xa, xb) from None
-    if grad_mode.enabled and (_rg(a) or _rg(b)):
-        record(r, "SubBackward0", lambda g: (grad_for(g, a), grad_for(g * -alpha, b)), (a, b))
+    if (ra or rb) and grad_mode.enabled:
+        record(r, "SubBackward0",
+               lambda g: (grad_for(g, a) if ra else None, grad_for(-g if alpha == 1 else g * -alpha, b) if rb else None),
+               (a, b))
     return _out(r, out)
 
 
@@ -57,23 +61,24 @@ def rsub(input, other, *, alpha=1):
 
 def mul(input, other, *, out=None):
     """Elementwise product with broadcasting."""
-    a, b, xa, xb = binary_arrays(input, other, "mul")
+    a, b, xa, xb, ra, rb = binary_args(input, other, "mul")
     try:
         r = _wrap(xa * xb)
     except ValueError:
         raise broadcast_error("mul", xa, xb) from None
-    if grad_mode.enabled and (_rg(a) or _rg(b)):
-        ra, rb = _rg(a), _rg(b)
-
+    if (ra or rb) and grad_mode.enabled:
         def backward(g):
+            if not grad_mode.enabled:   # plain backward: raw arrays, no Tensor overhead per product
+                ga = g._data
+                return (grad_array(ga * xb, a) if ra else None, grad_array(ga * xa, b) if rb else None)
             return (grad_for(g * b, a) if ra else None, grad_for(g * a, b) if rb else None)
         record(r, "MulBackward0", backward, (a, b), _saved_for(b if ra else None, a if rb else None))
-    return _out(r, out)
+    return r if out is None else _out(r, out)
 
 
 def div(input, other, *, rounding_mode=None, out=None):
     """``input / other``; ``rounding_mode`` ``"trunc"`` or ``"floor"`` rounds the quotient (no gradient)."""
-    a, b, xa, xb = binary_arrays(input, other, "div")
+    a, b, xa, xb, ra, rb = binary_args(input, other, "div")
     if rounding_mode is not None:
         if rounding_mode == "floor":
             return _out(_zero_grad(_wrap(_floordiv(xa, xb)), a, b, "DivBackward0"), out)
@@ -94,9 +99,7 @@ def div(input, other, *, rounding_mode=None, out=None):
         r = _wrap(xa / xb)
     except ValueError:
         raise broadcast_error("div", xa, xb) from None
-    if grad_mode.enabled and (_rg(a) or _rg(b)):
-        ra, rb = _rg(a), _rg(b)
-
+    if (ra or rb) and grad_mode.enabled:
         def backward(g):
             return (grad_for(g / b, a) if ra else None, grad_for(-g * a / (b * b), b) if rb else None)
         record(r, "DivBackward0", backward, (a, b), _saved_for(b, a if rb else None))

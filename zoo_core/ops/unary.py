@@ -16,8 +16,11 @@ from ..tensor import Tensor, _wrap, inplace_update
 from ._util import float_array
 
 
-def _unary(name, forward, backward=None, uses_output=False, float_only=True, node=None):
-    """Build ``op(input)``; ``backward=None`` marks an op with no gradient (rounding, tests)."""
+def _unary(name, forward, backward=None, uses_output=False, float_only=True, node=None, fast=None):
+    """Build ``op(input)``; ``backward=None`` marks an op with no gradient (rounding, tests).
+
+    ``fast(g, x, y)`` optionally gives the same backward on raw arrays, used for a plain backward (no
+    ``create_graph``): it saves the per-op Tensor overhead of the hottest activations."""
     node = node or name.capitalize() + "Backward0"
 
     def op(input, *, out=None):
@@ -37,10 +40,18 @@ def _unary(name, forward, backward=None, uses_output=False, float_only=True, nod
                         yy = y_ref()
                         if yy is None:
                             yy = op(input)
+                    elif fast is not None:
+                        return (_wrap(fast(g._data, input._data, y_data)),)
                     else:
                         yy = _wrap(y_data)
                     return (backward(g, input, yy),)
                 record(y, node, bwd, (input,), (y_ref,))
+            elif fast is not None:
+                def bwd(g):
+                    if grad_mode.enabled:
+                        return (backward(g, input, None),)
+                    return (_wrap(fast(g._data, input._data, None)),)
+                record(y, node, bwd, (input,), (input,))
             else:
                 record(y, node, lambda g: (backward(g, input, None),), (input,), (input,))
         if out is not None:
@@ -120,17 +131,28 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
+_EXP_MAX = {np.dtype(np.float64): 700.0, np.dtype(np.float32): 80.0}
+
+
 def _sigmoid_array(xp, x):
-    # split by sign so exp never overflows
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    """1 / (1 + exp(-x)), with -x capped so exp never overflows (no warnings; below the cap the result
+    is already smaller than the dtype's tiniest normal number)."""
+    cap = _EXP_MAX.get(x.dtype)
+    if cap is None:   # float16: compute in float32, as PyTorch does
+        return _sigmoid_array(xp, x.astype(xp.float32)).astype(x.dtype)
+    t = xp.negative(x)
+    xp.minimum(t, cap, out=t)
+    xp.exp(t, out=t)
+    t += 1
+    return xp.reciprocal(t, out=t)
 
 
 def _softplus_array(xp, x):
     return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
 
 
-exp = _unary("exp", lambda xp, x: xp.exp(x), lambda g, x, y: g * y, uses_output=True)
+exp = _unary("exp", lambda xp, x: xp.exp(x), lambda g, x, y: g * y, uses_output=True,
+             fast=lambda g, x, y: g * y)
 exp2 = _unary("exp2", lambda xp, x: xp.exp2(x), lambda g, x, y: g * y * math.log(2.0), uses_output=True)
 expm1 = _unary("expm1", lambda xp, x: xp.expm1(x), lambda g, x, y: g * (y + 1), uses_output=True)
 log = _unary("log", lambda xp, x: xp.log(x), lambda g, x, y: g / x)
@@ -152,13 +174,16 @@ acos = _unary("acos", lambda xp, x: xp.arccos(x), lambda g, x, y: -g * rsqrt(1 -
 atan = _unary("atan", lambda xp, x: xp.arctan(x), lambda g, x, y: g / (1 + x * x))
 sinh = _unary("sinh", lambda xp, x: xp.sinh(x), lambda g, x, y: g * cosh(x))
 cosh = _unary("cosh", lambda xp, x: xp.cosh(x), lambda g, x, y: g * sinh(x))
-tanh = _unary("tanh", lambda xp, x: xp.tanh(x), lambda g, x, y: g * (1 - y * y), uses_output=True)
+tanh = _unary("tanh", lambda xp, x: xp.tanh(x), lambda g, x, y: g * (1 - y * y), uses_output=True,
+              fast=lambda g, x, y: g * (1 - y * y))
 asinh = _unary("asinh", lambda xp, x: xp.arcsinh(x), lambda g, x, y: g * rsqrt(x * x + 1))
 acosh = _unary("acosh", lambda xp, x: xp.arccosh(x), lambda g, x, y: g * rsqrt(x * x - 1))
 atanh = _unary("atanh", lambda xp, x: xp.arctanh(x), lambda g, x, y: g / (1 - x * x))
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
-sigmoid = _unary("sigmoid", _sigmoid_array, lambda g, x, y: g * y * (1 - y), uses_output=True)
-relu = _unary("relu", lambda xp, x: xp.maximum(x, 0), lambda g, x, y: g * (x > 0), float_only=False)
+sigmoid = _unary("sigmoid", _sigmoid_array, lambda g, x, y: g * y * (1 - y), uses_output=True,
+                 fast=lambda g, x, y: g * y * (1 - y))
+relu = _unary("relu", lambda xp, x: xp.maximum(x, 0), lambda g, x, y: g * (x > 0), float_only=False,
+              fast=lambda g, x, y: g * (x > 0))
 silu = _unary("silu", lambda xp, x: x * _sigmoid_array(xp, x),
               lambda g, x, y: g * _silu_grad(x))
 mish = _unary("mish", lambda xp, x: x * xp.tanh(_softplus_array(xp, x)),
