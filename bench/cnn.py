@@ -54,8 +54,8 @@ def time_steps(step, x, y, steps, warmup=3):
 
 
 def zoo_only(batch, steps):
-    """Run zoo alone (for its peak RSS); prints the RSS in MiB."""
-    import resource
+    """Run zoo alone (for its peak RSS); prints the RSS in MiB (VmHWM: ru_maxrss survives exec, so it
+    would report the parent's peak)."""
     import numpy as np
     import zoo_core
     rng = np.random.default_rng(0)
@@ -64,18 +64,23 @@ def zoo_only(batch, steps):
     zoo_core.manual_seed(0)
     model = build(zoo_core)
     time_steps(make_step(zoo_core, model), x, y, steps)
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    with open("/proc/self/status") as f:
+        hwm = next(line for line in f if line.startswith("VmHWM:"))
+    print(int(hwm.split()[1]) / 1024)
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--steps", type=int, default=20)
-    p.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch's default)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="threads for both torch and numpy's BLAS (default 1: the steadiest comparison; "
+                        "with 2+ both libraries' spinning worker threads disturb each other)")
     p.add_argument("--zoo-only", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    if any(os.environ.get(k) != v for k, v in _MALLOC.items()):
-        env = dict(os.environ, **_MALLOC)
+    want = dict(_MALLOC, OPENBLAS_NUM_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
+    if any(os.environ.get(k) != v for k, v in want.items()):
+        env = dict(os.environ, **want)
         os.execve(sys.executable, [sys.executable, __file__] + (argv if argv is not None else sys.argv[1:]), env)
     if args.zoo_only:
         zoo_only(args.batch, args.steps)
@@ -83,8 +88,7 @@ def main(argv=None):
     import numpy as np
     import torch
     import zoo_core
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
     xn = rng.standard_normal((args.batch, 1, 28, 28)).astype(np.float32)
     yn = rng.integers(0, 10, args.batch)
@@ -102,10 +106,11 @@ def main(argv=None):
     for _ in range(3):   # interleave rounds so machine noise hits both alike
         z += time_steps(zstep, zx, zy, args.steps)
         t += time_steps(tstep, tx, ty, args.steps)
-    rss = subprocess.run([sys.executable, __file__, "--zoo-only", "--batch", str(args.batch), "--steps", "5"],
+    rss = subprocess.run([sys.executable, __file__, "--zoo-only", "--batch", str(args.batch), "--steps", "5",
+                          "--threads", str(args.threads)],
                          capture_output=True, text=True, env=os.environ).stdout.strip().splitlines()[-1]
-    print(f"pooled CNN train step, batch {args.batch}, CPU ({os.cpu_count()} cores, torch threads "
-          f"{torch.get_num_threads()})")
+    print(f"pooled CNN train step, batch {args.batch}, CPU ({os.cpu_count()} cores; threads: torch "
+          f"{torch.get_num_threads()}, numpy BLAS {os.environ.get('OPENBLAS_NUM_THREADS')})")
     print(f"zoo   {z / 3 * 1e3:8.2f} ms/step")
     print(f"torch {t / 3 * 1e3:8.2f} ms/step")
     print(f"ratio {z / t:8.2f} (zoo / torch)")

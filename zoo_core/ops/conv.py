@@ -17,6 +17,8 @@ from ..tensor import Tensor, _wrap, check_same_device
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
 
+_KEEP_COLS_BYTES = 64 << 20   # forward columns up to this size are kept for the weight gradient
+
 
 def _pair(v, name, op):
     if isinstance(v, int):
@@ -65,19 +67,21 @@ def _im2col(x, kh, kw, s, pads, d):
 
 
 def _col2im(cols, shape, kh, kw, s, pads, d, Ho, Wo):
-    """The adjoint of ``_im2col``: sum columns (C*kh*kw, N*Ho*Wo) back into an (N, C, H, W) image."""
+    """The adjoint of ``_im2col``: sum columns (C*kh*kw, N*Ho*Wo) back into an (N, C, H, W) image.
+
+    Sums in (C, N, H, W) order, the columns' own, and transposes once at the end: faster than adding
+    transposed slices."""
     xp = _backend.array_module(cols)
     n, c, h, w = shape
     (t, b), (l, r) = pads
-    out = xp.zeros((n, c, h + t + b, w + l + r), dtype=cols.dtype)
+    out = xp.zeros((c, n, h + t + b, w + l + r), dtype=cols.dtype)
     cols = cols.reshape(c, kh, kw, n, Ho, Wo)
     for i in range(kh):
         hi = i * d[0]
         for j in range(kw):
             wj = j * d[1]
-            out[:, :, hi:hi + s[0] * (Ho - 1) + 1:s[0], wj:wj + s[1] * (Wo - 1) + 1:s[1]] += \
-                cols[:, i, j].transpose(1, 0, 2, 3)
-    return out[:, :, t:t + h, l:l + w]
+            out[:, :, hi:hi + s[0] * (Ho - 1) + 1:s[0], wj:wj + s[1] * (Wo - 1) + 1:s[1]] += cols[:, i, j]
+    return xp.ascontiguousarray(out[:, :, t:t + h, l:l + w].transpose(1, 0, 2, 3))
 
 
 def _to_rows(y, g):
@@ -105,10 +109,12 @@ def _conv(x, w, s, pads, d, g):
     y = _wrap(_from_rows(rows, n, Ho, Wo))
     if grad_mode.enabled and (x._rg or w._rg):
         in_hw = xa.shape[2:]
+        # the weight gradient needs these columns again: keep them when they are small, else recompute
+        keep = cols if w._rg and cols.nbytes <= _KEEP_COLS_BYTES else None
 
         def backward(gy):
             gx = _conv_t(gy, w, s, pads, d, g, in_hw) if x._rg else None
-            gw = _conv_w(x, gy, s, pads, d, g, (kh, kw)) if w._rg else None
+            gw = _conv_w(x, gy, s, pads, d, g, (kh, kw), keep) if w._rg else None
             return gx, gw
         record(y, "ConvolutionBackward0", backward, (x, w), (x, w))
     return y
@@ -131,14 +137,16 @@ def _conv_t(y, w, s, pads, d, g, in_hw):
     return x
 
 
-def _conv_w(x, y, s, pads, d, g, k):
-    """gw = d<conv(x, w), y>/dw: (N, C, H, W) and (N, O, Ho, Wo) -> (O, C/g, kh, kw)."""
+def _conv_w(x, y, s, pads, d, g, k, cols=None):
+    """gw = d<conv(x, w), y>/dw: (N, C, H, W) and (N, O, Ho, Wo) -> (O, C/g, kh, kw); ``cols``: x's
+    columns when the forward kept them."""
     xa, ya = x._data, y._data
     c = xa.shape[1]
     o = ya.shape[1]
     kh, kw = k
     cg = c // g
-    cols, Ho, Wo = _im2col(xa, kh, kw, s, pads, d)
+    if cols is None:
+        cols, Ho, Wo = _im2col(xa, kh, kw, s, pads, d)
     cols = cols.reshape(g, cg * kh * kw, -1)
     gw = _wrap((_to_rows(ya, g) @ cols.transpose(0, 2, 1)).reshape(o, cg, kh, kw))
     if grad_mode.enabled and (x._rg or y._rg):

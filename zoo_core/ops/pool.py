@@ -63,18 +63,47 @@ class _Geom:
                 yield i * kw + j, a[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh, j * dw:j * dw + sw * (wo - 1) + 1:sw]
 
     def window_max(self, xp, xpad):
-        """(max, flat position of the first max) of every window, one strided pass per kernel offset
-        (much faster than copying the windows out and taking an argmax over them)."""
-        best = pos = None
-        for idx, sl in self.offsets(xpad):
+        """The max of every window: one elementwise maximum per kernel offset over strided views
+        (several times faster than copying windows out and reducing them)."""
+        best = None
+        for _, sl in self.offsets(xpad):
             if best is None:
                 best = sl.copy()
-                pos = xp.zeros(best.shape, dtype=xp.uint8 if self.k[0] * self.k[1] < 256 else xp.int64)
-                continue
-            better = sl > best
-            xp.copyto(best, sl, where=better)
-            xp.copyto(pos, idx, where=better)
-        return best, pos
+            else:
+                xp.maximum(best, sl, out=best)
+        return best
+
+    def first_max(self, xp, xpad, best):
+        """The flat window position of the first maximum of every window (PyTorch's choice on ties)."""
+        pos = xp.zeros(best.shape, dtype=xp.uint8 if self.k[0] * self.k[1] < 256 else xp.int64)
+        for idx, sl in reversed(list(self.offsets(xpad))):
+            pos = xp.where(sl == best, pos.dtype.type(idx), pos)
+        return pos
+
+    @property
+    def disjoint(self):
+        (kh, kw), (sh, sw), (dh, dw) = self.k, self.s, self.d
+        return sh >= (kh - 1) * dh + 1 and sw >= (kw - 1) * dw + 1
+
+    def place_first_max(self, xp, g, xpad, best, shape):
+        """``place`` for disjoint windows without materialising positions: each window's gradient goes
+        to its first maximum, found by comparison on the fly (the plain-backward fast path)."""
+        n, c, h, w = shape
+        (ph, pw), (eh, ew) = self.p, self.extra
+        out = xp.zeros((n, c, h + 2 * ph + eh, w + 2 * pw + ew), dtype=g.dtype)
+        taken = None
+        last = self.k[0] * self.k[1] - 1
+        for (idx, sl), (_, osl) in zip(self.offsets(xpad), self.offsets(out)):
+            hit = sl == best
+            if taken is None:
+                taken = hit
+            elif idx < last:
+                hit &= ~taken
+                taken |= hit
+            else:
+                hit &= ~taken
+            xp.multiply(g, hit, out=osl)
+        return out[:, :, ph:ph + h, pw:pw + w]
 
     def place(self, xp, g, shape, pos=None):
         """Scatter-add g (N, C, Ho, Wo) into the padded input: into window element ``pos`` (an
@@ -82,28 +111,25 @@ class _Geom:
         n, c, h, w = shape
         (ph, pw), (eh, ew) = self.p, self.extra
         out = xp.zeros((n, c, h + 2 * ph + eh, w + 2 * pw + ew), dtype=g.dtype)
-        (kh, kw), (sh, sw), (dh, dw) = self.k, self.s, self.d
-        disjoint = sh >= (kh - 1) * dh + 1 and sw >= (kw - 1) * dw + 1
+        disjoint = self.disjoint
         for idx, sl in self.offsets(out):
             if pos is None:
                 sl += g
             elif disjoint:   # windows don't overlap: each input cell gets at most one gradient
-                xp.copyto(sl, g, where=pos == idx)
+                xp.multiply(g, pos == idx, out=sl)
             else:
                 sl += g * (pos == idx)
         return out[:, :, ph:ph + h, pw:pw + w]
 
 
-def _pick(x, pos, geom, out=None):
-    """out[n, c, a, b] = window (a, b) of x at flat window position pos[n, c, a, b] (``out``: the values,
-    when the caller already has them)."""
+def _pick(x, pos, geom):
+    """out[n, c, a, b] = window (a, b) of x at flat window position pos[n, c, a, b]."""
     xa = x._data
     xp = _backend.array_module(xa)
-    if out is None:
-        xpad = geom.padded(xp, xa, 0)
-        out = xp.zeros(pos.shape, dtype=xa.dtype)
-        for idx, sl in geom.offsets(xpad):
-            xp.copyto(out, sl, where=pos == idx)
+    xpad = geom.padded(xp, xa, 0)
+    out = xp.zeros(pos.shape, dtype=xa.dtype)
+    for idx, sl in geom.offsets(xpad):
+        xp.copyto(out, sl, where=pos == idx)
     out = _wrap(out)
     if x._rg and grad_mode.enabled:
         shape = xa.shape
@@ -137,8 +163,21 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     xp = _backend.array_module(xa)
     geom = _Geom("max_pool2d", xa.shape[2:], kernel_size, stride, padding, dilation, ceil_mode)
     fill = -xp.inf if xa.dtype.kind == "f" else xp.iinfo(xa.dtype).min
-    best, pos = geom.window_max(xp, geom.padded(xp, xa, fill))
-    out = _pick(x, pos, geom, best)
+    xpad = geom.padded(xp, xa, fill)
+    best = geom.window_max(xp, xpad)
+    # where each max came from is only needed for indices or the backward: found then, by comparison
+    pos = geom.first_max(xp, xpad, best) if return_indices else None
+    out = _wrap(best)
+    if x._rg and grad_mode.enabled:
+        shape = xa.shape
+
+        def backward(g):
+            xpad = geom.padded(xp, x._data, fill)
+            if pos is None and not grad_mode.enabled and geom.disjoint:
+                return (_wrap(geom.place_first_max(xp, g._data, xpad, best, shape)),)
+            p = pos if pos is not None else geom.first_max(xp, xpad, best)
+            return (_place(g, p, geom, shape),)
+        record(out, "MaxPool2DWithIndicesBackward0", backward, (x,), (x,))
     if unbatched:
         out = out.squeeze(0)
     if not return_indices:
