@@ -184,6 +184,29 @@ def check_torch(case):
                                        err_msg=f"{where}: grad of input {i}")
 
 
+def op_tests(cases):
+    """The three standard tests of a list of cases, to assign in a test module::
+
+        test_forward, test_gradients, test_matches_torch = op_tests(CASES)
+
+    ``test_gradients`` takes the ``device`` fixture (tests/conftest.py), so it runs on every device."""
+    import pytest
+    parametrize = pytest.mark.parametrize("case", cases, ids=str)
+
+    @parametrize
+    def test_forward(case):
+        check_forward(case)
+
+    @parametrize
+    def test_gradients(case, device):
+        check_gradients(case, device)
+
+    @parametrize
+    def test_matches_torch(case):
+        check_torch(case)
+    return test_forward, test_gradients, test_matches_torch
+
+
 def cuda_available():
     try:
         import zoo_core.cuda
@@ -192,5 +215,6 @@ def cuda_available():
         return False
 
 
-__all__ = ["OpCase", "check_forward", "check_gradients", "check_torch", "make_arrays", "cuda_available"]
+__all__ = ["OpCase", "check_forward", "check_gradients", "check_torch", "make_arrays", "cuda_available",
+           "op_tests"]
 

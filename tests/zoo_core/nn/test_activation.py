@@ -9,7 +9,7 @@ import pytest
 import zoo_core
 import zoo_core.nn as nn
 import zoo_core.nn.functional as F
-from zoo_core.testing import OpCase, check_forward, check_gradients, check_torch
+from zoo_core.testing import OpCase, op_tests
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _nn_helpers import build, compare_layer, repr_matches  # noqa: E402
@@ -52,19 +52,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_forward(case):
-    check_forward(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradients(case, device):
-    check_gradients(case, device)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_matches_torch(case):
-    check_torch(case)
+test_forward, test_gradients, test_matches_torch = op_tests(CASES)
 
 
 INPLACE = [("relu_", ()), ("leaky_relu_", (0.3,)), ("elu_", (0.8,)), ("selu_", ()), ("celu_", (1.3,)),

@@ -4,7 +4,7 @@ import pytest
 
 import zoo_core
 import zoo_core.nn.functional as F
-from zoo_core.testing import OpCase, check_forward, check_gradients, check_torch
+from zoo_core.testing import OpCase, op_tests
 
 CASES = [
     OpCase("normalize", lambda lib, x: lib.nn.functional.normalize(x), [(3, 4)]),
@@ -29,19 +29,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_forward(case):
-    check_forward(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradients(case, device):
-    check_gradients(case, device)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_matches_torch(case):
-    check_torch(case)
+test_forward, test_gradients, test_matches_torch = op_tests(CASES)
 
 
 def test_cosine_similarity_of_a_zero_vector_matches_torch():

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import zoo_core
-from zoo_core.testing import OpCase, check_forward, check_gradients, check_torch
+from zoo_core.testing import OpCase, op_tests
 
 CASES = [
     OpCase("add", lambda lib, x, y: x + y, [(2, 3), (2, 3)]),
@@ -41,19 +41,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_forward(case):
-    check_forward(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradients(case, device):
-    check_gradients(case, device)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_matches_torch(case):
-    check_torch(case)
+test_forward, test_gradients, test_matches_torch = op_tests(CASES)
 
 
 def test_type_promotion_follows_torch():

@@ -5,7 +5,7 @@ import pytest
 
 import zoo_core
 import zoo_core.linalg  # noqa: F401  (the namespace module; zoo_core/__init__ imports it too)
-from zoo_core.testing import OpCase, check_forward, check_gradients, check_torch
+from zoo_core.testing import OpCase, op_tests
 
 INF = float("inf")
 NOGG = dict(gradgrad=False)   # SVD-based norms: the singular vectors are constants in the backward
@@ -92,19 +92,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_forward(case):
-    check_forward(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradients(case, device):
-    check_gradients(case, device)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_matches_torch(case):
-    check_torch(case)
+test_forward, test_gradients, test_matches_torch = op_tests(CASES)
 
 
 # ---- dtypes and shapes --------------------------------------------------------------------------

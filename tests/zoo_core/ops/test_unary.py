@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import zoo_core
-from zoo_core.testing import OpCase, check_forward, check_gradients, check_torch
+from zoo_core.testing import OpCase, op_tests
 
 X = [(2, 3)]
 CASES = [
@@ -57,19 +57,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_forward(case):
-    check_forward(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradients(case, device):
-    check_gradients(case, device)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_matches_torch(case):
-    check_torch(case)
+test_forward, test_gradients, test_matches_torch = op_tests(CASES)
 
 
 def test_int_input_gives_default_float():
