@@ -7,7 +7,14 @@
     >>> out = (x + 2).pow(2).mean()
     >>> out.backward()
 """
-from . import _dtype
+import warnings as _warnings
+
+# numpy warns on floating-point specials (log(0), 0/0, exp overflow); PyTorch is silent and returns
+# inf/nan. Silence them only where zoo_core's own code runs the ufunc, at no per-op cost.
+_warnings.filterwarnings("ignore", message=r"(divide by zero|invalid value|overflow) encountered",
+                         category=RuntimeWarning, module=r"zoo_core\.")
+
+from . import _dtype  # noqa: E402
 from ._backend import device
 from ._dtype import (bool, double, dtype, float, float16, float32, float64, get_default_dtype, half, int,
                      int8, int16, int32, int64, long, promote_types, set_default_dtype, short, uint8)
@@ -34,6 +41,7 @@ from .ops.linalg import *  # noqa: F401,F403
 from .ops.shape import *  # noqa: F401,F403
 from .ops.indexing import *  # noqa: F401,F403
 from .ops.sorting import *  # noqa: F401,F403
+from .ops.misc import *  # noqa: F401,F403
 
 from . import random
 from .random import (Generator, bernoulli, default_generator, get_rng_state, initial_seed, manual_seed,

@@ -1,0 +1,2 @@
+"""(being written) misc ops."""
+__all__ = []
