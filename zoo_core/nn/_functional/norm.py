@@ -284,7 +284,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     """Normalise each element by the squares of its ``size`` neighbours across channels (AlexNet)."""
     from ...ops.pool import avg_pool2d
-    from .misc import pad
+    from .resize import pad
     dim = input._data.ndim
     if dim < 3:
         raise ValueError(f"Expected 3D or higher dimensionality input (got {dim} dimensions)")

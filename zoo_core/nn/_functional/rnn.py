@@ -15,7 +15,8 @@ from ...autograd import grad_mode
 from ...autograd.graph import record
 from ...ops.join import cat, stack
 from ...tensor import _wrap
-from .misc import dropout, linear
+from .dropout import dropout
+from .misc import linear
 
 
 class _ArrayOps:
