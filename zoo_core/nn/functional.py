@@ -6,6 +6,7 @@ from ..ops.unary import gelu, sigmoid, softplus, tanh  # noqa: F401
 from ._functional.activation import *  # noqa: F401,F403
 from ._functional.attention import *  # noqa: F401,F403
 from ._functional.loss import *  # noqa: F401,F403
+from ._functional.loss_margin import *  # noqa: F401,F403
 from ._functional.dropout import *  # noqa: F401,F403
 from ._functional.misc import *  # noqa: F401,F403
 from ._functional.resize import *  # noqa: F401,F403
