@@ -141,7 +141,14 @@ def record(out, name, backward_fn, inputs, saved=()):
     node.edges = edges
     if saved:
         node.saved = saved
-        node.versions = [version(t) for t in saved]
+        versions = []
+        for t in saved:
+            if type(t) is weakref.ref:
+                versions.append(version(t))
+            else:
+                b = t._base
+                versions.append(t._ver if b is None else b._ver)
+        node.versions = versions
     node.seq = next(_seq)
     node._name = name
     if grad_mode.anomaly:

@@ -202,7 +202,9 @@ negative = neg
 
 def _saved_for(x, y):
     """The Tensors among x, y (what a backward reads, to check for in-place changes)."""
-    return tuple(t for t in (x, y) if isinstance(t, Tensor))
+    if isinstance(x, Tensor):
+        return (x, y) if isinstance(y, Tensor) else (x,)
+    return (y,) if isinstance(y, Tensor) else ()
 
 
 def _saved(a, b):
