@@ -47,7 +47,7 @@ from . import random
 from .random import (Generator, bernoulli, default_generator, get_rng_state, initial_seed, manual_seed,
                      multinomial, normal, poisson, rand, rand_like, randint, randint_like, randn, randn_like,
                      randperm, seed, set_rng_state)
-from . import cuda, linalg
+from . import cuda, linalg, special
 from .dlpack import from_dlpack
 from ._tensor_str import get_printoptions, printoptions, set_printoptions
 

@@ -7,5 +7,6 @@ Example::
 """
 from .ops.linalg import linalg_norm as norm, matmul, matrix_norm, svdvals, vecdot
 from .ops.moments import vector_norm
+from .ops.structure import linalg_cross as cross
 
-__all__ = ["norm", "vector_norm", "matrix_norm", "matmul", "svdvals", "vecdot"]
+__all__ = ["norm", "vector_norm", "matrix_norm", "matmul", "svdvals", "vecdot", "cross"]
