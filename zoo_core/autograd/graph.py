@@ -166,15 +166,5 @@ def record(out, name, backward_fn, inputs, saved=()):
     return node
 
 
-def needs_grad(*xs):
-    """True when grad mode is on and any Tensor among ``xs`` requires grad."""
-    if not grad_mode.enabled:
-        return False
-    for x in xs:
-        if isinstance(x, _Tensor) and x._rg:
-            return True
-    return False
-
-
 _Tensor = None  # set by zoo_core.tensor to break the import cycle
 _refresh_view = None

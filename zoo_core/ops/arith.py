@@ -133,7 +133,7 @@ def remainder(input, other):
     r = _wrap(apply2(xp.mod, xa, xb, "remainder"))
     if grad_mode.enabled and (_rg(a) or _rg(b)):
         record(r, "RemainderBackward0",
-               lambda g: (grad_for(g, a), grad_for(-g * floor_divide(a, b), b)), (a, b), _saved(a, b))
+               lambda g: (grad_for(g, a), grad_for(-g * floor_divide(a, b), b)), (a, b), _saved_for(a, b))
     return r
 
 
@@ -145,7 +145,7 @@ def fmod(input, other):
     if grad_mode.enabled and (_rg(a) or _rg(b)):
         record(r, "FmodBackward0",
                lambda g: (grad_for(g, a), grad_for(-g * div(a, b, rounding_mode="trunc"), b)), (a, b),
-               _saved(a, b))
+               _saved_for(a, b))
     return r
 
 
@@ -175,7 +175,7 @@ def pow(input, exponent, *, out=None):
                     term = pow(a, b) * float(np.log(a)) if a > 0 else b * 0.0
                 gb = grad_for(g * term, b)
             return ga, gb
-        record(r, "PowBackward0", backward, (a, b), _saved(a, b))
+        record(r, "PowBackward0", backward, (a, b), _saved_for(a, b))
     return _out(r, out)
 
 
@@ -205,12 +205,6 @@ def _saved_for(x, y):
     if isinstance(x, Tensor):
         return (x, y) if isinstance(y, Tensor) else (x,)
     return (y,) if isinstance(y, Tensor) else ()
-
-
-def _saved(a, b):
-    if isinstance(a, Tensor):
-        return (a, b) if isinstance(b, Tensor) else (a,)
-    return (b,)
 
 
 def _zero_grad(r, a, b, name):
