@@ -90,18 +90,21 @@ class _Geom:
         to its first maximum, found by comparison on the fly (the plain-backward fast path)."""
         n, c, h, w = shape
         (ph, pw), (eh, ew) = self.p, self.extra
-        out = xp.zeros((n, c, h + 2 * ph + eh, w + 2 * pw + ew), dtype=g.dtype)
-        taken = None
+        (kh, kw), (sh, sw), (dh, dw), (ho, wo) = self.k, self.s, self.d, self.out
+        hp, wp = h + 2 * ph + eh, w + 2 * pw + ew
+        # windows that tile the input exactly write every cell below: no need to zero it first
+        tiles = (sh, sw, dh, dw, hp, wp) == (kh, kw, 1, 1, ho * kh, wo * kw)
+        out = (xp.empty if tiles else xp.zeros)((n, c, hp, wp), dtype=g.dtype)
+        free = None   # windows whose maximum has not been claimed yet
         last = self.k[0] * self.k[1] - 1
         for (idx, sl), (_, osl) in zip(self.offsets(xpad), self.offsets(out)):
             hit = sl == best
-            if taken is None:
-                taken = hit
-            elif idx < last:
-                hit &= ~taken
-                taken |= hit
+            if free is None:
+                free = ~hit
             else:
-                hit &= ~taken
+                hit &= free
+                if idx < last:
+                    free ^= hit   # hit is a subset of free: xor clears the claimed windows
             xp.multiply(g, hit, out=osl)
         return out[:, :, ph:ph + h, pw:pw + w]
 
