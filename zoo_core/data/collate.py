@@ -90,6 +90,8 @@ def collate(batch, *, collate_fn_map=None):
         >>> def collate_tensor(batch, *, collate_fn_map=None):
         ...     return zoo_core.stack(batch, 0)
         >>> collate([zoo_core.zeros(2), zoo_core.ones(2)], collate_fn_map={Tensor: collate_tensor})
+        tensor([[0., 0.],
+                [1., 1.]])
     """
     elem = batch[0]
     elem_type = type(elem)

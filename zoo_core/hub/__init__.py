@@ -2,11 +2,11 @@
 
 Example::
 
-    >>> from zoo_core import hub
-    >>> hub.list_models()                       # loads the plugins on first use
+    >>> from zoo_core import hub   # doctest: +SKIP
+    >>> hub.list_models()                       # loads the plugins on first use   # doctest: +SKIP
     ['vision/small_cnn']
-    >>> model = hub.create_model("small_cnn")   # short names work when unambiguous
-    >>> path = hub.fetch("https://example.com/w.safetensors", sha256="...")   # cached under ZOO_HOME
+    >>> model = hub.create_model("small_cnn")   # short names work when unambiguous   # doctest: +SKIP
+    >>> path = hub.fetch("https://example.com/w.safetensors", sha256="...")   # cached under ZOO_HOME   # doctest: +SKIP
 """
 from .registry import (AmbiguousNameError, RegistryError, UnknownNameError, create_dataset, create_model,
                        create_tokenizer, create_transform, get_weights, list_datasets, list_models,

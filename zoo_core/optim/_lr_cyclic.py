@@ -27,7 +27,7 @@ class ReduceLROnPlateau(LRScheduler):
     Example::
 
         >>> sched = ReduceLROnPlateau(opt, mode="min", patience=5)
-        >>> for epoch in range(100):
+        >>> for epoch in range(100):   # doctest: +SKIP
         ...     train(); sched.step(validate())
     """
 
@@ -321,7 +321,7 @@ class OneCycleLR(LRScheduler):
 
     Example::
 
-        >>> sched = OneCycleLR(opt, max_lr=0.1, epochs=10, steps_per_epoch=len(loader))
+        >>> sched = OneCycleLR(opt, max_lr=0.1, epochs=10, steps_per_epoch=100)
     """
 
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None, pct_start=0.3,

@@ -63,7 +63,7 @@ class LRScheduler:
     Example::
 
         >>> sched = optim.lr_scheduler.StepLR(opt, step_size=30, gamma=0.1)
-        >>> for epoch in range(100):
+        >>> for epoch in range(100):   # doctest: +SKIP
         ...     train_one_epoch(); sched.step()
     """
     _get_lr_called_within_step = False

@@ -89,9 +89,9 @@ class Optimizer:
 
     Example::
 
-        >>> opt = optim.SGD([{"params": model.base.parameters()},
+        >>> opt = optim.SGD([{"params": model.base.parameters()},   # doctest: +SKIP
         ...                  {"params": model.head.parameters(), "lr": 1e-3}], lr=1e-2, momentum=0.9)
-        >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+        >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()   # doctest: +SKIP
     """
     _in_step = False
 

@@ -265,7 +265,7 @@ def hardswish(input, inplace=False):
     Example::
 
         >>> F.hardswish(zoo_core.tensor([-4., 0., 1., 4.]))
-        tensor([-0.0000,  0.0000,  0.6667,  4.0000])
+        tensor([-0.0000, 0.0000, 0.6667, 4.0000])
     """
     return _maybe_inplace(_hardswish, "hardswish_", input, inplace)
 
