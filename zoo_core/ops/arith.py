@@ -550,13 +550,15 @@ def _reflect(fn):
 
 
 def _eq_method(self, other):
-    if not isinstance(other, (Tensor, int, float, bool, np.ndarray, np.number, np.bool_)):
+    if not isinstance(other, (Tensor, int, float, bool, np.ndarray, np.number, np.bool_)) \
+            and not _backend.is_cuda_array(other):
         return NotImplemented if other is not None else False
     return eq(self, other)
 
 
 def _ne_method(self, other):
-    if not isinstance(other, (Tensor, int, float, bool, np.ndarray, np.number, np.bool_)):
+    if not isinstance(other, (Tensor, int, float, bool, np.ndarray, np.number, np.bool_)) \
+            and not _backend.is_cuda_array(other):
         return NotImplemented if other is not None else True
     return ne(self, other)
 

@@ -66,7 +66,7 @@ def _to_array(data):
     if isinstance(data, np.generic):
         return np.asarray(data), False
     if isinstance(data, (list, tuple)):
-        if any(isinstance(x, Tensor) and x.is_cuda for x in _flat(data)):
+        if any((isinstance(x, Tensor) and x.is_cuda) or _backend.is_cuda_array(x) for x in _flat(data)):
             cp = _backend.cupy()
             return cp.stack([cp.asarray(_to_array(x)[0]) for x in data]), False
         try:
