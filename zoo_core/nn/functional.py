@@ -19,20 +19,11 @@ def relu(input, inplace=False):
     return input.relu_() if inplace else _unary.relu(input)
 
 
-def _overwrite(input, fn, name):
-    """``input`` overwritten with ``fn(input)``; when recording, computed on a clone so the backward
-    still reads the original values."""
-    from ..autograd import grad_mode
-    from ..tensor import inplace_update
-    src = input.clone() if grad_mode.enabled and input.requires_grad else input
-    return inplace_update(input, fn(src), name)
-
-
 def silu(input, inplace=False):
     """``x * sigmoid(x)`` (swish)."""
-    return _overwrite(input, _unary.silu, "silu_") if inplace else _unary.silu(input)
+    return _unary.silu_(input) if inplace else _unary.silu(input)
 
 
 def mish(input, inplace=False):
     """``x * tanh(softplus(x))``."""
-    return _overwrite(input, _unary.mish, "mish_") if inplace else _unary.mish(input)
+    return _unary.mish_(input) if inplace else _unary.mish(input)

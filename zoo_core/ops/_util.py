@@ -5,7 +5,7 @@ import numpy as np
 from .. import _backend, _dtype
 from ..autograd import grad_mode
 from ..autograd.graph import record
-from ..tensor import Tensor, _wrap, _wrap_dim as wrap_dim, check_same_device  # noqa: F401
+from ..tensor import Tensor, _wrap, _wrap_dim as wrap_dim, check_same_device, inplace_update  # noqa: F401
 
 _BY_NP = _dtype.BY_NP
 
@@ -73,6 +73,17 @@ def binary_args(a, b, op):
                 return a, b, xa, b, a._rg, False
     a, b, xa, xb = binary_arrays(a, b, op)
     return (a, b, xa, xb, isinstance(a, Tensor) and a._rg, isinstance(b, Tensor) and b._rg)
+
+
+def inplace_variant(name, op):
+    """The in-place form ``op_`` of an out-of-place op: computed out of place (on a clone when recording,
+    so the values its backward reads stay valid), then written into the tensor, history rebased."""
+    def method(self, *args, **kwargs):
+        src = self.clone() if self._rg and grad_mode.enabled else self
+        return inplace_update(self, op(src, *args, **kwargs), name)
+    method.__name__ = name
+    method.__doc__ = f"In-place ``{name[:-1]}``."
+    return method
 
 
 def _scalar_promote(arr, s):

@@ -306,12 +306,12 @@ def _method_polygamma(self, n):
 
 
 def _polygamma_(self, n):
-    from .unary import _inplace
+    from ._util import inplace_variant as _inplace
     return _inplace("polygamma_", lambda t: polygamma(n, t))(self)
 
 
 def _mvlgamma_(self, p):
-    from .unary import _inplace
+    from ._util import inplace_variant as _inplace
     return _inplace("mvlgamma_", lambda t: mvlgamma(t, p))(self)
 
 
@@ -319,7 +319,7 @@ __all__ = ["erfinv", "lgamma", "digamma", "polygamma", "mvlgamma"]
 
 
 def _attach():
-    from .unary import _inplace
+    from ._util import inplace_variant as _inplace
     for name, fn in (("erfinv", erfinv), ("lgamma", lgamma), ("digamma", digamma)):
         setattr(Tensor, name, fn)
         setattr(Tensor, name + "_", _inplace(name + "_", fn))

@@ -13,7 +13,7 @@ from .. import _backend, _dtype
 from ..autograd import grad_mode
 from ..autograd.graph import record
 from ..tensor import Tensor, _wrap, inplace_update
-from ._util import float_array
+from ._util import float_array, inplace_variant
 
 
 def _unary(name, forward, backward=None, uses_output=False, float_only=True, node=None, fast=None):
@@ -321,16 +321,6 @@ def atan2(input, other):
 arctan2 = atan2
 
 
-def _inplace(name, op):
-    def method(self, *args, **kwargs):
-        if grad_mode.enabled and self._rg:
-            return inplace_update(self, op(self.clone(), *args, **kwargs), name)
-        return inplace_update(self, op(self, *args, **kwargs), name)
-    method.__name__ = name
-    method.__doc__ = f"In-place ``{name[:-1]}``."
-    return method
-
-
 _METHODS = {
     "exp": exp, "exp2": exp2, "expm1": expm1, "log": log, "log2": log2, "log10": log10, "log1p": log1p,
     "sqrt": sqrt, "rsqrt": rsqrt, "square": square, "reciprocal": reciprocal, "abs": abs, "absolute": abs,
@@ -343,7 +333,10 @@ _METHODS = {
 }
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
-    setattr(Tensor, _name + "_", _inplace(_name + "_", _fn))
+    setattr(Tensor, _name + "_", inplace_variant(_name + "_", _fn))
 Tensor.isnan, Tensor.isinf, Tensor.isfinite = isnan, isinf, isfinite
 Tensor.isposinf, Tensor.isneginf, Tensor.nan_to_num = isposinf, isneginf, nan_to_num
 Tensor.__abs__ = abs
+
+silu_ = inplace_variant("silu_", silu)
+mish_ = inplace_variant("mish_", mish)

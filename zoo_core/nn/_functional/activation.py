@@ -3,11 +3,12 @@
 The elementwise ones are single graph nodes: ``forward(xp, x, ...)`` on the raw array and a backward
 written with Tensor ops right below it (so double backward works). ``relu``, ``gelu``, ``silu``,
 ``mish``, ``softplus``, ``sigmoid`` and ``tanh`` live in ``zoo_core.ops.unary``; ``F`` re-exports them.
-Every op with a ``*_`` form in PyTorch has it here too, built with ``_inplace_variant``.
+Every op with a ``*_`` form in PyTorch has it here too, built with ``ops._util.inplace_variant``.
 """
 import warnings
 
 from ... import _backend
+from ...ops._util import inplace_variant
 from ...autograd import grad_mode
 from ...autograd.graph import record
 from ...ops.arith import where
@@ -45,19 +46,8 @@ def _pointwise(name, node, forward, backward):
     return op
 
 
-def _inplace_variant(name, fn):
-    """The ``fn_`` form: computed out of place (on a clone when recording, so the saved input stays
-    valid), then written into ``input`` with its history rebased."""
-    def op(input, *args, **kwargs):
-        src = input.clone() if input._rg and grad_mode.enabled else input
-        return inplace_update(input, fn(src, *args, **kwargs), name)
-    op.__name__ = name
-    op.__doc__ = f"In-place ``{name[:-1]}``."
-    return op
-
-
 def _maybe_inplace(fn, name, input, inplace, *args):
-    return _inplace_variant(name, fn)(input, *args) if inplace else fn(input, *args)
+    return inplace_variant(name, fn)(input, *args) if inplace else fn(input, *args)
 
 
 # ---- piecewise linear ---------------------------------------------------------------------------

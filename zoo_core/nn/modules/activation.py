@@ -6,19 +6,11 @@ from .. import functional as F, init
 from ..module import Module
 from ..parameter import Parameter
 from ...ops.creation import empty
-from ...tensor import inplace_update
 
 __all__ = ["ReLU", "ReLU6", "LeakyReLU", "PReLU", "RReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish",
            "Hardswish", "Hardsigmoid", "Hardtanh", "Sigmoid", "Tanh", "Softplus", "Softmax", "Softmin",
            "LogSoftmax", "Softmax2d", "Softsign", "Tanhshrink", "Threshold", "GLU", "LogSigmoid", "Hardshrink",
            "Softshrink"]
-
-
-def _inplace(fn, input):
-    """``fn`` applied in place: for the ops that ``F`` only has out of place (silu, mish)."""
-    from ...autograd import grad_mode
-    src = input.clone() if input._rg and grad_mode.enabled else input
-    return inplace_update(input, fn(src), fn.__name__ + "_")
 
 
 class _Inplace(Module):
@@ -61,14 +53,14 @@ class SiLU(_Inplace):
     r""":math:`x \sigma(x)` (swish)."""
 
     def forward(self, input):
-        return _inplace(F.silu, input) if self.inplace else F.silu(input)
+        return F.silu(input, inplace=self.inplace)
 
 
 class Mish(_Inplace):
     r""":math:`x \tanh(\mathrm{softplus}(x))`."""
 
     def forward(self, input):
-        return _inplace(F.mish, input) if self.inplace else F.mish(input)
+        return F.mish(input, inplace=self.inplace)
 
 
 class Hardswish(_Inplace):
