@@ -14,6 +14,13 @@ def _index(i, n, kind):
     return i % n
 
 
+def _renumber(container, modules):
+    """Re-register ``modules`` under the keys "0", "1", ... (after an insertion or a deletion)."""
+    container._modules.clear()
+    for i, m in enumerate(modules):
+        container.add_module(str(i), m)
+
+
 class Sequential(Module):
     """Modules run one after another: ``Sequential(nn.Linear(4, 8), nn.ReLU())`` or from an OrderedDict.
 
@@ -51,11 +58,7 @@ class Sequential(Module):
         keys = list(self._modules.keys())
         for k in (keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(self), "Sequential")]]):
             del self._modules[k]
-        # keep the keys consecutive, as PyTorch does
-        mods = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(mods):
-            self._modules[str(i)] = m
+        _renumber(self, list(self._modules.values()))   # keys stay consecutive, as in PyTorch
 
     def __len__(self):
         return len(self._modules)
@@ -79,9 +82,7 @@ class Sequential(Module):
         index = index % (n + 1) if index < 0 else index
         mods = list(self._modules.values())
         mods.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(mods):
-            self._modules[str(i)] = m
+        _renumber(self, mods)
         return self
 
     def extend(self, modules):
@@ -114,9 +115,7 @@ class ModuleList(Module):
     def __delitem__(self, idx):
         mods = list(self._modules.values())
         del mods[idx]
-        self._modules.clear()
-        for i, m in enumerate(mods):
-            self._modules[str(i)] = m
+        _renumber(self, mods)
 
     def __len__(self):
         return len(self._modules)
@@ -142,9 +141,7 @@ class ModuleList(Module):
     def insert(self, index, module):
         mods = list(self._modules.values())
         mods.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(mods):
-            self.add_module(str(i), m)
+        _renumber(self, mods)
 
     def pop(self, index=-1):
         m = self[index]

@@ -28,6 +28,20 @@ def _revcumsum(t, ax):
     return _flip(cumsum(_flip(t, ax), ax), ax)
 
 
+def _cumulative(input, dim, dtype, op):
+    """(input cast to ``dtype``, its array, the axis, ``op`` along it); integers and bools give int64."""
+    if dtype is not None:
+        input = input.to(dtype)
+    x = input._data
+    ax = _wrap_dim(dim, x.ndim, op)
+    kind = x.dtype.kind
+    if x.ndim == 0:
+        r = x.copy() if kind == "f" else x.astype(_INT)
+    else:
+        r = getattr(x, op)(axis=ax) if kind == "f" else getattr(x, op)(axis=ax, dtype=_INT)
+    return input, x, ax, r
+
+
 def cumsum(input, dim, *, dtype=None):
     """Cumulative sum along ``dim``; integer and bool inputs give int64.
 
@@ -36,15 +50,7 @@ def cumsum(input, dim, *, dtype=None):
         >>> zoo_core.tensor([1, 2, 3]).cumsum(0)
         tensor([1, 3, 6])
     """
-    if dtype is not None:
-        input = input.to(dtype)
-    x = input._data
-    ax = _wrap_dim(dim, x.ndim, "cumsum")
-    kind = x.dtype.kind
-    if x.ndim == 0:
-        r = x.copy() if kind == "f" else x.astype(_INT)
-    else:
-        r = x.cumsum(axis=ax) if kind == "f" else x.cumsum(axis=ax, dtype=_INT)
+    input, x, ax, r = _cumulative(input, dim, dtype, "cumsum")
     y = _wrap(r)
     if input._rg and grad_mode.enabled:
         if x.ndim == 0:
@@ -65,15 +71,7 @@ def cumprod(input, dim, *, dtype=None):
         >>> zoo_core.tensor([1., 2., 3.]).cumprod(0)
         tensor([1., 2., 6.])
     """
-    if dtype is not None:
-        input = input.to(dtype)
-    x = input._data
-    ax = _wrap_dim(dim, x.ndim, "cumprod")
-    kind = x.dtype.kind
-    if x.ndim == 0:
-        r = x.copy() if kind == "f" else x.astype(_INT)
-    else:
-        r = x.cumprod(axis=ax) if kind == "f" else x.cumprod(axis=ax, dtype=_INT)
+    input, x, ax, r = _cumulative(input, dim, dtype, "cumprod")
     y = _wrap(r)
     if input._rg and grad_mode.enabled:
         if x.ndim == 0:
