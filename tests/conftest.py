@@ -4,6 +4,11 @@ import pytest
 
 os.environ.setdefault("ZOO_STRICT_PLUGINS", "1")
 
+if os.environ.get("ZOO_FAKE_CUPY") == "1":
+    # the cuda half of the suite on CPU, through a strict CuPy stand-in (tests/_fakecupy.py)
+    from tests import _fakecupy
+    _fakecupy.install()
+
 
 def _cuda():
     try:
@@ -16,7 +21,10 @@ def _cuda():
 def pytest_collection_modifyitems(config, items):
     has_gpu = _cuda()
     run_slow = os.environ.get("ZOO_RUN_SLOW") == "1"
+    fake = os.environ.get("ZOO_FAKE_CUPY") == "1"
     for item in items:
+        if "cuda_hw" in item.keywords and fake:
+            item.add_marker(pytest.mark.skip(reason="needs real CUDA hardware, not the CuPy stand-in"))
         if "gpu" in item.keywords and not has_gpu:
             item.add_marker(pytest.mark.skip(reason="needs a CUDA device with CuPy"))
         if "slow" in item.keywords and not run_slow:

@@ -131,6 +131,7 @@ def test_device_queries():
 
 
 @pytest.mark.gpu
+@pytest.mark.cuda_hw
 def test_memory_pool_helpers():
     import zoo_core
     before = cuda.memory_allocated()

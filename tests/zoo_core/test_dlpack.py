@@ -120,6 +120,7 @@ def test_errors():
 
 # ---- CUDA ----------------------------------------------------------------------------------------
 @pytest.mark.gpu
+@pytest.mark.cuda_hw
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_cupy_round_trip_shares_memory(dtype):
     import cupy as cp

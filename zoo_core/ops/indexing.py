@@ -21,7 +21,6 @@ from ._util import grad_for
 from .arith import _bump
 
 _INDEX_KINDS = ("int64", "int32")
-_CUPY_ATOMIC_ADD = ("int32", "uint32", "uint64", "float16", "float32", "float64")   # what cupyx.scatter_add takes
 _FULL = slice(None)
 
 
@@ -32,21 +31,40 @@ def _rg(x):
 # ---- array helpers ------------------------------------------------------------------------------
 def _index_add_array(xp, target, key, values):
     """``target[key] += values`` where repeated indices accumulate (``+=`` alone keeps only one)."""
+    _ufunc_at(xp, np.add, target, key, values)
+
+
+# dtypes whose atomics CuPy's ``ufunc.at`` has (integer-array keys); others accumulate in a wider type,
+# which is exact for add/max/min of the narrow integers and float16's max/min
+_CUPY_AT = {"add": ("int32", "int64", "uint32", "uint64", "float16", "float32", "float64"),
+            "maximum": ("int32", "int64", "uint32", "uint64", "float32", "float64"),
+            "minimum": ("int32", "int64", "uint32", "uint64", "float32", "float64")}
+
+
+def _ufunc_at(xp, ufunc, target, key, values):
+    """``ufunc.at(target, key, values)`` on either backend: numpy's directly; on CuPy through
+    ``cupy.<ufunc>.at`` (add/maximum/minimum only) with integer keys and a supported dtype."""
     if xp is np:
-        np.add.at(target, key, values)
+        ufunc.at(target, key, values)
         return
-    import cupyx
-    # cupyx.scatter_add takes integer index arrays only: expand boolean masks to their positions
+    name = ufunc.__name__
+    # CuPy's atomics take integer index arrays only: expand boolean masks to their positions
     key = tuple(k for a in key for k in (a.nonzero() if getattr(a, "dtype", None) == np.bool_ else (a,)))
     dt = target.dtype
-    if dt.name in _CUPY_ATOMIC_ADD:
-        cupyx.scatter_add(target, key, values)
-    elif dt == np.int64:   # no int64 atomicAdd; uint64 addition wraps to the same bits
-        cupyx.scatter_add(target.view(np.uint64), key, xp.asarray(values, dtype=np.int64).view(np.uint64))
-    else:                  # small ints and bool: accumulate in int32
-        acc = target.astype(np.int32)
-        cupyx.scatter_add(acc, key, xp.asarray(values).astype(np.int32))
-        target[...] = acc.astype(dt)
+    if name not in _CUPY_AT:   # no atomic for this ufunc (multiply): a rare case, done on the host
+        host = target.get()
+        ufunc.at(host, tuple(k.get() if _backend.is_cuda_array(k) else k for k in key),
+                 values.get() if _backend.is_cuda_array(values) else values)
+        target[...] = xp.asarray(host)
+        return
+    cu = getattr(xp, name)
+    if dt.name in _CUPY_AT[name]:
+        cu.at(target, key, xp.asarray(values, dtype=dt))
+        return
+    wide = np.float32 if dt == np.float16 else np.int32
+    acc = target.astype(wide)
+    cu.at(acc, key, xp.asarray(values).astype(wide))
+    target[...] = acc.astype(dt)
 
 
 def _strip_ones(v, ndim):

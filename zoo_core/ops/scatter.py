@@ -15,23 +15,13 @@ from ..tensor import Tensor, _wrap, _wrap_dim
 from ._util import broadcast_to, grad_for
 from .arith import where
 from .indexing import (_FULL, _INDEX_KINDS, _along_key, _check_range, _index_add_array, _index_arg, _inplace,
-                       _put, _reshape, _rg, _take)
+                       _put, _reshape, _rg, _take, _ufunc_at)
 
 
 def _reduce_at(xp, how, target, key, values):
     """``target[key] = how(target[key], values)`` accumulating over repeated indices."""
-    if how == "sum":
-        return _index_add_array(xp, target, key, values)
-    ufunc = {"prod": np.multiply, "amax": np.maximum, "amin": np.minimum}[how]
-    if xp is np:
-        return ufunc.at(target, key, values)
-    import cupyx
-    if how != "prod" and target.dtype.name in ("int32", "uint32", "uint64", "float32", "float64"):
-        return (cupyx.scatter_max if how == "amax" else cupyx.scatter_min)(target, key, values)
-    # CuPy has no multiply.at, and scatter_max/min lack some dtypes: a rare case, done on the host
-    host = target.get()
-    ufunc.at(host, tuple(k.get() if hasattr(k, "get") else k for k in key), values.get())
-    target[...] = xp.asarray(host)
+    ufunc = {"sum": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}[how]
+    _ufunc_at(xp, ufunc, target, key, values)
 
 
 # ---- gather / scatter ---------------------------------------------------------------------------

@@ -17,8 +17,8 @@ from _nn_helpers import build, compare_layer, copy_state, repr_matches, to_numpy
 
 
 def _bn_eval(lib, x, w, b):
-    rm = lib.tensor([0.2, -0.1, 0.5], dtype=x.dtype)
-    rv = lib.tensor([1.5, 0.7, 2.0], dtype=x.dtype)
+    rm = lib.tensor([0.2, -0.1, 0.5], dtype=x.dtype, device=x.device)
+    rv = lib.tensor([1.5, 0.7, 2.0], dtype=x.dtype, device=x.device)
     return lib.nn.functional.batch_norm(x, rm, rv, w, b, False, 0.1, 1e-3)
 
 

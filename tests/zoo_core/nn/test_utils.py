@@ -42,7 +42,7 @@ def test_pack_pad_roundtrip_matches_torch(lengths, batch_first, trailing, device
         zp = zrnn.pack_padded_sequence(zoo_core.tensor(x, device=device), lengths, batch_first, enforce)
         tp = trnn.pack_padded_sequence(torch.tensor(x), lengths, batch_first, enforce)
         _same_packed(zp, tp)
-        assert zp.data.device == zoo_core.device(device) and zp.batch_sizes.device.type == "cpu"
+        assert zp.data.device.type == device and zp.batch_sizes.device.type == "cpu"
         for total in (None, T + 2):
             zpad, zl = zrnn.pad_packed_sequence(zp, batch_first, padding_value=-7.0, total_length=total)
             tpad, tl = trnn.pad_packed_sequence(tp, batch_first, padding_value=-7.0, total_length=total)

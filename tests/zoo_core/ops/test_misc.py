@@ -13,8 +13,8 @@ torch = pytest.importorskip("torch")
 NAN, INF = float("nan"), float("inf")
 
 
-def _w(lib):
-    return lib.tensor([1, 0, 2])
+def _w(lib, x):
+    return lib.tensor([1, 0, 2], device=x.device)
 
 
 CASES = [
@@ -40,8 +40,8 @@ CASES = [
     # structure
     OpCase("repeat_interleave_int", lambda lib, x: x.repeat_interleave(2, dim=1), [(2, 3)]),
     OpCase("repeat_interleave_flat", lambda lib, x: lib.repeat_interleave(x, 3), [(2, 2)]),
-    OpCase("repeat_interleave_tensor", lambda lib, x: lib.repeat_interleave(x, _w(lib), dim=-1), [(2, 3)]),
-    OpCase("repeat_interleave_one", lambda lib, x: x.repeat_interleave(lib.tensor([2]), dim=0), [(3, 2)]),
+    OpCase("repeat_interleave_tensor", lambda lib, x: lib.repeat_interleave(x, _w(lib, x), dim=-1), [(2, 3)]),
+    OpCase("repeat_interleave_one", lambda lib, x: x.repeat_interleave(lib.tensor([2], device=x.device), dim=0), [(3, 2)]),
     OpCase("diag_vec", lambda lib, x: lib.diag(x), [(3,)]),
     OpCase("diag_vec_offset", lambda lib, x: lib.diag(x, 2)[1:, :4] + lib.diag(x, -1), [(3,)]),
     OpCase("diag_mat", lambda lib, x: lib.diag(x), [(3, 4)]),

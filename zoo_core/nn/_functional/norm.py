@@ -97,9 +97,14 @@ def _sum(t, axes):
     return t.sum(axes) if axes else t
 
 
-def _check_param(op, name, p, n):
-    if p is not None and p._data.size != n:
+def _check_param(op, name, p, n, input):
+    if p is None:
+        return
+    if p._data.size != n:
         raise RuntimeError(f"{op}: {name} should contain {n} elements not {p._data.size}")
+    if type(p._data) is not type(input._data) or p.device != input.device:
+        raise RuntimeError(f"{op}: expected {name} on the input's device {input.device}, got {p.device}; "
+                           "move the module or the tensor with .to()")
 
 
 # ---- batch norm ---------------------------------------------------------------------------------
@@ -124,7 +129,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     c = x.shape[1]
     for name, p in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):
-        _check_param("batch_norm", name, p, c)
+        _check_param("batch_norm", name, p, c, input)
     wshape = (1, c) + (1,) * (x.ndim - 2)
     if not training:
         if running_mean is None or running_var is None:
@@ -206,7 +211,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input "
                            f"of shape {list(x.shape)} and num_groups={num_groups}")
     for name, p in (("weight", weight), ("bias", bias)):
-        _check_param("group_norm", name, p, c)
+        _check_param("group_norm", name, p, c, input)
     grouped = input.reshape(n, num_groups, c // num_groups, -1)   # (N, G, C/G, spatial)
     wshape = (1, num_groups, c // num_groups, 1)
     out = _standardize(grouped, (2, 3), weight, bias, wshape, eps, "NativeGroupNormBackward0")[0]
