@@ -120,9 +120,11 @@ class ufunc:
                 if type(o) is not ndarray:
                     raise TypeError(f"cupy.{self.__name__}: out must be a cupy.ndarray, got {type(o)}")
             kwargs = dict(kwargs, out=tuple(o._a for o in outs) if isinstance(out, tuple) else out._a)
-            fn(*args, **kwargs)
+            with np.errstate(all="ignore"):   # CUDA kernels never warn about inf/nan
+                fn(*args, **kwargs)
             return out
-        return _out(fn(*args, **kwargs))
+        with np.errstate(all="ignore"):
+            return _out(fn(*args, **kwargs))
 
     def __call__(self, *args, **kwargs):
         return self._run(self._u, args, kwargs, f"cupy.{self.__name__}")
@@ -659,7 +661,8 @@ def _function(name, np_fn):
 
     def fn(*args, **kwargs):
         validate(args, kwargs)
-        return _out(np_fn(*_in(args, where), **_in_kw(kwargs, where)))
+        with np.errstate(all="ignore"):
+            return _out(np_fn(*_in(args, where), **_in_kw(kwargs, where)))
     fn.__name__ = name
     fn.__qualname__ = name
     fn.__doc__ = f"cupy.{name} (numpy.{name} on the host, for tests)"

@@ -1,9 +1,9 @@
 """Test helpers: the declarative op-test harness (``zoo_core.testing.ops``) and plugin helpers
 (``zoo_core.testing.plugins``: ``temporary_plugin``, the ``zoo_plugin`` fixture, ``check_plugin``)."""
-from .ops import OpCase, check_forward, check_gradients, check_torch, cuda_available, make_arrays, op_tests
+from .ops import OpCase, check_device, check_forward, check_gradients, check_torch, cuda_available, make_arrays, op_tests
 from .plugins import PluginCheck, check_plugin, temporary_plugin
 
-__all__ = ["OpCase", "check_forward", "check_gradients", "check_torch", "cuda_available", "make_arrays", "op_tests",
+__all__ = ["OpCase", "check_device", "check_forward", "check_gradients", "check_torch", "cuda_available", "make_arrays", "op_tests",
            "PluginCheck", "check_plugin", "temporary_plugin", "zoo_plugin"]
 
 

@@ -4,7 +4,9 @@ An ``OpCase`` names an op, how to call it on a library (``fn(lib, *inputs)``, wh
 ``zoo_core`` or ``torch``: the same lambda runs on both), the input shapes, and optionally the expected
 forward values. The checks then do the rest: ``check_forward`` (expected values), ``check_gradients``
 (float64 ``gradcheck``, and ``gradgradcheck`` where twice differentiable, on any device) and
-``check_torch`` (forward and backward against PyTorch, float32 and float64, contiguous and not).
+``check_torch`` (forward and backward against PyTorch, float32 and float64, contiguous and not) and
+``check_device`` (on CUDA: forward and backward equal the CPU's, float32 and float64, contiguous and not;
+``check_gradients`` runs it first on any device but the CPU).
 
 Example::
 
@@ -57,6 +59,16 @@ def _noncontig(a):
     return np.swapaxes(t, 0, -1)
 
 
+def _noncontig_on(t):
+    """``_noncontig`` for a zoo_core tensor on any device (no grad yet)."""
+    import zoo_core
+    if t.ndim == 1:
+        big = zoo_core.zeros(t.shape[0] * 2, dtype=t.dtype, device=t.device)
+        big[::2] = t
+        return big[::2]
+    return t.transpose(0, -1).contiguous().transpose(0, -1)
+
+
 def make_arrays(case):
     """The case's inputs as float64 numpy arrays (or the explicit arrays/scalars)."""
     if case.arrays is not None:
@@ -87,6 +99,8 @@ def _to_lib(lib, arrays, dtype, device, grad_inputs, noncontig):
         t = lib.from_numpy(a.copy() if not noncontig else a) if is_torch else lib.from_numpy(a)
         if not is_torch and device != "cpu":
             t = t.to(device)
+            if noncontig and a.ndim:   # .to() copies into a contiguous array: rebuild the layout there
+                t = _noncontig_on(t)
         rg = a.dtype.kind == "f" if grad_inputs is None else grad_inputs[i]
         if rg:
             t.requires_grad_(True)
@@ -118,10 +132,64 @@ def check_forward(case, device="cpu"):
         np.testing.assert_allclose(_np(g), np.asarray(w), rtol=1e-6, atol=1e-8, err_msg=case.name)
 
 
+def check_device(case, device):
+    """The case on ``device`` matches the CPU: forward values, dtypes and shapes, and the gradients for one
+    random output gradient; float64 contiguous and non-contiguous, and float32."""
+    import zoo_core
+    arrays = make_arrays(case)
+    variants = [(np.float64, False)]
+    if case.noncontig:
+        variants.append((np.float64, True))
+    if case.float32:
+        variants.append((np.float32, False))
+    for dtype, nc in variants:
+        where = f"{case.name} on {device} ({np.dtype(dtype).name}{', non-contiguous' if nc else ''})"
+        tol = dict(rtol=1e-9, atol=1e-12) if dtype == np.float64 else dict(rtol=1e-4, atol=1e-5)
+        c_in = _to_lib(zoo_core, arrays, dtype, "cpu", case.grad_inputs, nc)
+        d_in = _to_lib(zoo_core, arrays, dtype, device, case.grad_inputs, nc)
+        zoo_core.manual_seed(case.seed)
+        c_out = _outputs(case.fn(zoo_core, *c_in))
+        zoo_core.manual_seed(case.seed)
+        d_out = _outputs(case.fn(zoo_core, *d_in))
+        assert len(c_out) == len(d_out), where
+        for co, do in zip(c_out, d_out):
+            if not isinstance(co, zoo_core.Tensor):
+                assert co == do, where
+                continue
+            assert tuple(co.shape) == tuple(do.shape), f"{where}: shape {tuple(do.shape)} != {tuple(co.shape)}"
+            assert co.dtype == do.dtype, f"{where}: dtype {do.dtype} != {co.dtype}"
+            if co.device.type == "cpu" and do.device.type == "cpu":
+                pass   # an output that lives on the host for both (e.g. PackedSequence batch sizes)
+            else:
+                assert do.device.type == zoo_core.device(device).type, f"{where}: output on {do.device}"
+            np.testing.assert_allclose(_np(do), _np(co), err_msg=where, equal_nan=True, **tol)
+        pairs = [(co, do) for co, do in zip(c_out, d_out)
+                 if isinstance(co, zoo_core.Tensor) and co.requires_grad and do.requires_grad]
+        if not pairs or not case.grad:
+            continue
+        rng = np.random.default_rng(1)
+        gos = [rng.standard_normal(tuple(co.shape)).astype(_np(co).dtype) for co, _ in pairs]
+        c_leaves = [x for x in c_in if getattr(x, "requires_grad", False)]
+        d_leaves = [x for x in d_in if getattr(x, "requires_grad", False)]
+        cg = zoo_core.autograd.grad([co for co, _ in pairs], c_leaves, [zoo_core.from_numpy(g) for g in gos],
+                                    allow_unused=True)
+        dg = zoo_core.autograd.grad([do for _, do in pairs], d_leaves,
+                                    [zoo_core.from_numpy(g).to(do.device) for g, (_, do) in zip(gos, pairs)],
+                                    allow_unused=True)
+        for i, (a, b) in enumerate(zip(cg, dg)):
+            assert (a is None) == (b is None), f"{where}: grad {i} is None on one device only"
+            if a is not None:
+                assert b.device.type == zoo_core.device(device).type, f"{where}: grad {i} on {b.device}"
+                np.testing.assert_allclose(_np(b), _np(a), err_msg=f"{where}: grad of input {i}", **tol)
+
+
 def check_gradients(case, device="cpu"):
-    """float64 ``gradcheck`` (and ``gradgradcheck``) on the case's inputs."""
+    """float64 ``gradcheck`` (and ``gradgradcheck``) on the case's inputs; on another device than the CPU,
+    first ``check_device`` (forward and gradients equal the CPU's)."""
     import zoo_core
     from zoo_core.autograd import gradcheck, gradgradcheck
+    if device != "cpu":
+        check_device(case, device)
     if not case.grad:
         return
     inputs = _to_lib(zoo_core, make_arrays(case), np.float64, device, case.grad_inputs, False)
@@ -215,6 +283,6 @@ def cuda_available():
         return False
 
 
-__all__ = ["OpCase", "check_forward", "check_gradients", "check_torch", "make_arrays", "cuda_available",
-           "op_tests"]
+__all__ = ["OpCase", "check_device", "check_forward", "check_gradients", "check_torch", "make_arrays",
+           "cuda_available", "op_tests"]
 
