@@ -1,11 +1,12 @@
-"""Train-step time of the pooled CNN at batch 64 on CPU, against PyTorch in the same process.
+"""Train-step time of the pooled CNN at batch 64, against PyTorch in the same process.
 
-    python bench/cnn.py [--batch 64] [--steps 20] [--threads N]
+    python bench/cnn.py [--batch 64] [--steps 20] [--threads N] [--device cpu|cuda]
 
 Model: conv(1,32,3)-relu-pool-conv(32,64,3)-relu-pool-fc(1600,128)-relu-fc(128,10) on 28x28 inputs, with
 cross-entropy and SGD(momentum). Both frameworks get the same weights and data. Prints the median step
 time of each, the ratio (zoo / torch, lower is better) and the peak RSS of a zoo-only run in a
-subprocess. glibc's malloc trims and re-maps big buffers on every step, which adds 2-3x noise here, so the
+subprocess (CPU). On ``--device cuda`` each timed step ends with a device synchronisation of its own
+framework. glibc's malloc trims and re-maps big buffers on every step, which adds 2-3x noise here, so the
 script re-executes itself with MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_ fixed.
 """
 import argparse
@@ -42,13 +43,15 @@ def make_step(lib, model):
     return step
 
 
-def time_steps(step, x, y, steps, warmup=3):
+def time_steps(step, x, y, steps, warmup=3, sync=lambda: None):
     for _ in range(warmup):
         step(x, y)
+    sync()
     times = []
     for _ in range(steps):
         t0 = time.perf_counter()
         step(x, y)
+        sync()
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
@@ -76,6 +79,7 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=1,
                    help="threads for both torch and numpy's BLAS (default 1: the steadiest comparison; "
                         "with 2+ both libraries' spinning worker threads disturb each other)")
+    p.add_argument("--device", default="cpu", help="cpu (default) or cuda: both frameworks on that device")
     p.add_argument("--zoo-only", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     want = dict(_MALLOC, OPENBLAS_NUM_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
@@ -93,19 +97,30 @@ def main(argv=None):
     xn = rng.standard_normal((args.batch, 1, 28, 28)).astype(np.float32)
     yn = rng.integers(0, 10, args.batch)
     torch.manual_seed(0)
+    dev = args.device
     tm = build(torch)
     zm = build(zoo_core)
     zm.load_state_dict({k: zoo_core.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
+    tm.to(dev)
+    zm.to(dev)
     zstep, tstep = make_step(zoo_core, zm), make_step(torch, tm)
-    zx, zy = zoo_core.from_numpy(xn), zoo_core.from_numpy(yn)
-    tx, ty = torch.from_numpy(xn), torch.from_numpy(yn)
+    zx, zy = zoo_core.from_numpy(xn).to(dev), zoo_core.from_numpy(yn).to(dev)
+    tx, ty = torch.from_numpy(xn).to(dev), torch.from_numpy(yn).to(dev)
+    zsync = zoo_core.cuda.synchronize if dev != "cpu" else (lambda: None)
+    tsync = torch.cuda.synchronize if dev != "cpu" else (lambda: None)
     # same weights, same data: the first losses agree
     zl, tl = zstep(zx, zy).item(), tstep(tx, ty).item()
     assert abs(zl - tl) < 1e-3 * max(1.0, abs(tl)), (zl, tl)
     z = t = 0.0
     for _ in range(3):   # interleave rounds so machine noise hits both alike
-        z += time_steps(zstep, zx, zy, args.steps)
-        t += time_steps(tstep, tx, ty, args.steps)
+        z += time_steps(zstep, zx, zy, args.steps, sync=zsync)
+        t += time_steps(tstep, tx, ty, args.steps, sync=tsync)
+    if dev != "cpu":
+        print(f"pooled CNN train step, batch {args.batch}, {dev} ({zoo_core.cuda.get_device_name()})")
+        print(f"zoo   {z / 3 * 1e3:8.2f} ms/step")
+        print(f"torch {t / 3 * 1e3:8.2f} ms/step")
+        print(f"ratio {z / t:8.2f} (zoo / torch)")
+        return
     rss = subprocess.run([sys.executable, __file__, "--zoo-only", "--batch", str(args.batch), "--steps", "5",
                           "--threads", str(args.threads)],
                          capture_output=True, text=True, env=os.environ).stdout.strip().splitlines()[-1]
