@@ -356,8 +356,14 @@ class ndarray:
         if not callable(attr):
             return _out(attr)
         where = f"cupy.ndarray.{name}"
+        sig = _signature(f"ndarray.{name}")
 
         def method(*args, **kwargs):
+            if sig is not None:
+                try:
+                    sig.bind(*args, **kwargs)
+                except TypeError as e:
+                    raise TypeError(f"{where}: {e}") from None
             if "out" in kwargs and type(kwargs["out"]) is ndarray:
                 o = kwargs["out"]
                 attr(*_in(args, where), **dict(_in_kw(kwargs, where), out=o._a))
@@ -593,9 +599,40 @@ def fromDlpack(x):
     return from_dlpack(x)
 
 
+# CuPy 14 signatures of reductions and methods zoo calls that the inventory does not list (cupy/_math,
+# cupy/_statistics, cupy/_logic, core.pyx): no NumPy-only keywords such as where=, initial= or mode=
+_MORE_SIGNATURES = {
+    "amax": "(a, axis=None, out=None, keepdims=False)", "amin": "(a, axis=None, out=None, keepdims=False)",
+    "max": "(a, axis=None, out=None, keepdims=False)", "min": "(a, axis=None, out=None, keepdims=False)",
+    "mean": "(a, axis=None, dtype=None, out=None, keepdims=False)",
+    "var": "(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False)",
+    "std": "(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False)",
+    "argmax": "(a, axis=None, dtype=None, out=None, keepdims=False)",
+    "argmin": "(a, axis=None, dtype=None, out=None, keepdims=False)",
+    "all": "(a, axis=None, out=None, keepdims=False)", "any": "(a, axis=None, out=None, keepdims=False)",
+    "cumprod": "(a, axis=None, dtype=None, out=None)",
+    "ndarray.sum": "(axis=None, dtype=None, out=None, keepdims=False)",
+    "ndarray.prod": "(axis=None, dtype=None, out=None, keepdims=False)",
+    "ndarray.mean": "(axis=None, dtype=None, out=None, keepdims=False)",
+    "ndarray.var": "(axis=None, dtype=None, out=None, ddof=0, keepdims=False)",
+    "ndarray.std": "(axis=None, dtype=None, out=None, ddof=0, keepdims=False)",
+    "ndarray.max": "(axis=None, out=None, keepdims=False)", "ndarray.min": "(axis=None, out=None, keepdims=False)",
+    "ndarray.argmax": "(axis=None, out=None, dtype=None, keepdims=False)",
+    "ndarray.argmin": "(axis=None, out=None, dtype=None, keepdims=False)",
+    "ndarray.all": "(axis=None, out=None, keepdims=False)", "ndarray.any": "(axis=None, out=None, keepdims=False)",
+    "ndarray.cumsum": "(axis=None, dtype=None, out=None)", "ndarray.cumprod": "(axis=None, dtype=None, out=None)",
+    "ndarray.take": "(indices, axis=None, out=None)", "ndarray.repeat": "(repeats, axis=None)",
+    "ndarray.squeeze": "(axis=None)", "ndarray.ravel": "(order='C')", "ndarray.flatten": "(order='C')",
+    "ndarray.swapaxes": "(axis1, axis2)", "ndarray.transpose": "(*axes)", "ndarray.dot": "(b, out=None)",
+    "ndarray.diagonal": "(offset=0, axis1=0, axis2=1)", "ndarray.round": "(decimals=0, out=None)",
+    "ndarray.nonzero": "()", "ndarray.tobytes": "(order='C')",
+}
+
+
 def _signature(name):
     """CuPy's signature of ``name`` from the inventory (None when not recorded)."""
     text = _api.SIGNATURES.get(name) if hasattr(_api, "SIGNATURES") else None
+    text = text or _MORE_SIGNATURES.get(name)
     if text is None:
         return None
     text = text.split("#")[0].strip()
@@ -627,7 +664,14 @@ def _check_sort(args, kwargs):
     _check_kind(kwargs.get("kind", args[2] if len(args) > 2 else None), "cupy.sort")
 
 
+def _check_unique(args, kwargs):
+    axis = kwargs.get("axis", args[4] if len(args) > 4 else None)
+    if axis is not None and type(args[0]) is ndarray and args[0].dtype == np.bool_:
+        raise TypeError("cupy.unique(axis=) sorts rows by subtraction: boolean subtract is not supported")
+
+
 _CHECKS = {
+    "unique": _check_unique,
     "sort": _check_sort, "argsort": _check_sort, "searchsorted": _check_searchsorted,
     "unravel_index": _device_first("cupy.unravel_index"),
 }
@@ -648,7 +692,7 @@ def _function(name, np_fn):
             try:
                 sig.bind(*args, **kwargs)
             except TypeError as e:
-                raise TypeError(f"{where}{_api.SIGNATURES[name].split('#')[0].strip()}: {e}") from None
+                raise TypeError(f"{where}: {e}") from None
         if check is not None:
             check(args, kwargs)
 

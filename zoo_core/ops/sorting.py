@@ -7,6 +7,8 @@ positions (``_put`` of ``ops/indexing.py``, differentiable again).
 """
 import collections
 
+import math
+
 import numpy as np
 
 from .. import _backend
@@ -179,9 +181,37 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         inv = inv.reshape(x.shape)
     else:
         d = _wrap_dim(dim, x.ndim, "unique")
-        v, inv, cnt = xp.unique(x, return_inverse=True, return_counts=True, axis=d)
-        inv = inv.reshape(-1)
+        if any(n == 0 for i, n in enumerate(x.shape) if i != d):
+            raise RuntimeError(f"unique: there are 0 sized dimensions in shape {list(x.shape)}, and they aren't "
+                               f"selected (dim={d}), so unique cannot be applied")
+        v, inv, cnt = _unique_slices(xp, x, d)
     return _unique_result(_wrap(v), inv, cnt, return_inverse, return_counts)
+
+
+def _unique_slices(xp, x, d):
+    """(values, inverse, counts) of the distinct slices of ``x`` along ``d``, in lexicographic order.
+
+    Rows are ordered by stable argsorts from the last column to the first (a radix sort over columns):
+    CuPy's ``unique(axis=)`` compares rows by subtraction on the host, which fails for bool and overflows
+    for small ints."""
+    moved = xp.moveaxis(x, d, 0)
+    n = moved.shape[0]
+    rows = moved.reshape(n, math.prod(moved.shape[1:]))
+    keys = rows.astype(np.uint8) if rows.dtype == np.bool_ else rows
+    order = xp.arange(n)
+    for c in range(rows.shape[1] - 1, -1, -1):
+        order = order[xp.argsort(keys[order, c], kind="stable")]
+    srt = rows[order]
+    if n == 0:
+        empty = xp.zeros(0, np.int64)
+        return xp.moveaxis(moved[:0], 0, d), empty, empty
+    differs = (srt[1:] != srt[:-1]).any(axis=1) if rows.shape[1] else xp.zeros(n - 1, dtype=bool)
+    new = xp.concatenate([xp.ones(1, dtype=bool), differs])
+    inverse = xp.empty(n, np.int64)
+    inverse[order] = xp.cumsum(new) - 1
+    starts = xp.nonzero(new)[0]
+    counts = xp.diff(xp.concatenate([starts, xp.asarray([n], dtype=starts.dtype)]))
+    return xp.ascontiguousarray(xp.moveaxis(moved[order[new]], 0, d)), inverse, counts
 
 
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
@@ -240,9 +270,26 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         if srt is not None:
             seq = xp.take_along_axis(seq, srt, axis=-1)
         rows, vrows = seq.reshape(-1, seq.shape[-1]), vals.reshape(-1, vals.shape[-1])
-        out = xp.stack([xp.searchsorted(rows[i], vrows[i], side=how) for i in range(rows.shape[0])])
-        out = out.reshape(vals.shape)
+        out = _searchsorted_rows(xp, rows, vrows, how).reshape(vals.shape)
     return _wrap(xp.asarray(out).astype(np.int32 if out_int32 else np.int64, copy=False))
+
+
+def _searchsorted_rows(xp, rows, vrows, how):
+    """Row-wise ``searchsorted``. Integer rows take one call: each row is lifted into its own band by adding
+    ``row * span`` to its boundaries and values, so one flat sorted sequence holds all rows (exact). Float
+    rows are searched one by one (a shifted float could round onto a boundary)."""
+    r, m = rows.shape
+    if r == 0 or m == 0:
+        return xp.zeros(vrows.shape, np.int64)
+    if rows.dtype.kind in "iub" and vrows.dtype.kind in "iub":
+        lo = min(int(rows.min()), int(vrows.min()))
+        span = max(int(rows.max()), int(vrows.max())) - lo + 1
+        if span * r < 2 ** 62:
+            off = xp.arange(r, dtype=np.int64)[:, None] * span
+            flat = (rows.astype(np.int64) - lo + off).reshape(-1)
+            pos = xp.searchsorted(flat, (vrows.astype(np.int64) - lo + off).reshape(-1), side=how)
+            return pos.reshape(vrows.shape) - xp.arange(r, dtype=np.int64)[:, None] * m
+    return xp.stack([xp.searchsorted(rows[i], vrows[i], side=how) for i in range(r)])
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):
