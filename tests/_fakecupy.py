@@ -816,8 +816,10 @@ class _BitGenerator:
     _STATE_BYTES = 40
 
     def __init__(self, seed=None, *, size=-1):
-        pcg = np.random.PCG64(None if seed is None else int(seed) % (1 << 64))
-        n = self._STATE_BYTES if size is None or size < 0 else max(size, self._STATE_BYTES)
+        # as cuRAND's: the seed goes through a SeedSequence down to 32 bits; 48 bytes of state per thread
+        seed32 = np.random.SeedSequence(seed).generate_state(1, np.uint32)[0]
+        pcg = np.random.PCG64(int(seed32))
+        n = 48 * (1 << 10 if size is None or size < 0 else size)
         self._state = _wrap(np.zeros(n, dtype=np.int8))   # CuPy keeps cuRAND states in an int8 array
         self._store(pcg)
 

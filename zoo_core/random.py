@@ -1,7 +1,8 @@
 """Random numbers: per-device generators, seeding, sampling functions and the in-place fills.
 
 A ``Generator`` owns one bit generator on one device: numpy's PCG64 on ``cpu``, CuPy's cuRAND XORWOW
-(``cupy.random.Generator``) on ``cuda:N``. Both expose the same methods (``random``, ``standard_normal``,
+(``cupy.random.Generator``) on ``cuda:N``. CuPy reduces the 64-bit seed to a 32-bit cuRAND seed (through a
+``SeedSequence``), so on CUDA distinct seeds can, rarely, give the same stream. Both expose the same methods (``random``, ``standard_normal``,
 ``integers``, ``standard_exponential``...), so every sampler below runs one code path on either device.
 Values are drawn directly in the target dtype (``standard_normal(dtype=float32)``), so a seed fixes the
 numbers. The streams differ from PyTorch's (different algorithms); the distributions and the API match.
@@ -153,6 +154,22 @@ class Generator:
                 dst[...] = cp.asarray(np.frombuffer(payload, dtype=dst.dtype))
         return self
 
+    def _snapshot(self):
+        """The state, kept where it lives: a device copy of the cuRAND states on CUDA (about 6 MiB, no
+        host round trip), ``get_state()`` on the CPU. ``_restore`` puts it back."""
+        if self.device.type == "cpu":
+            return self.get_state()
+        return self._seed, None if self._bits_ is None else self._bits_.bit_generator._state.copy()
+
+    def _restore(self, snap):
+        if self.device.type == "cpu":
+            self.set_state(snap)
+            return
+        seed, states = snap
+        self.manual_seed(seed)
+        if states is not None:
+            self._bits().bit_generator._state[...] = states
+
     def __getstate__(self):
         return {"device": str(self.device), "state": self.get_state()._data.tobytes()}
 
@@ -247,14 +264,14 @@ def fork_rng(devices=None, enabled=True):
         for d in devices:
             _default_for(_backend.resolve_device(d))
     before = dict(_cuda_generators)
-    saved = [(g, g.get_state()) for g in before.values()]
+    saved = [(g, g._snapshot()) for g in before.values()]
     try:
         yield
     finally:
         default_generator.set_state(cpu)
         _cuda_seed[0] = cuda_seed
         for g, s in saved:
-            g.set_state(s)
+            g._restore(s)
         for i in [i for i in _cuda_generators if i not in before]:
             del _cuda_generators[i]   # made inside the block: the next use starts afresh from the seed
 

@@ -175,6 +175,19 @@ def test_fork_rng_restores_states():
     assert not np.array_equal(_np(randn(3)), a)
 
 
+@pytest.mark.gpu
+def test_fork_rng_restores_cuda_states_on_the_device():
+    manual_seed(8)
+    randn(4, device="cuda")                 # the cuda generator exists and has advanced
+    with fork_rng(devices=["cuda"]):
+        randn(100, device="cuda")
+        manual_seed(99)                     # reseeding inside the block is undone too
+    a = _np(randn(3, device="cuda"))
+    manual_seed(8)
+    randn(4, device="cuda")
+    np.testing.assert_array_equal(_np(randn(3, device="cuda")), a)
+
+
 def test_manual_seed_records_the_cuda_seed_without_cupy():
     manual_seed(1234)
     assert zr._cuda_seed[0] == 1234
