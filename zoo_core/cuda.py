@@ -4,6 +4,10 @@ Importing this module does not import CuPy; the functions do, on first call. ``i
 raises: it is False when CuPy is missing, fails to load, or finds no GPU. Seeding works without CuPy:
 ``manual_seed_all`` records the seed that the CUDA generators (created on first use) start from.
 
+Several GPUs: tensors are created on the device they name (``device="cuda:1"``), but CuPy launches kernels
+on the *current* device, so run the ops on ``cuda:1`` tensors inside ``with zoo_core.cuda.device(1):`` (or
+after ``set_device(1)``), as in CuPy. Only single-GPU machines have been checked so far.
+
 Example::
 
     >>> import zoo_core
