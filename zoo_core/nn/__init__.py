@@ -6,6 +6,7 @@ from .parameter import Buffer, Parameter
 from .modules.activation import *  # noqa: F401,F403
 from .modules.conv import *  # noqa: F401,F403
 from .modules.dropout import *  # noqa: F401,F403
+from .modules.embedding_bag import *  # noqa: F401,F403
 from .modules.linear import *  # noqa: F401,F403
 from .modules.loss import *  # noqa: F401,F403
 from .modules.normalization import *  # noqa: F401,F403
@@ -14,4 +15,5 @@ from .modules.pooling import *  # noqa: F401,F403
 from .modules.rnn import *  # noqa: F401,F403
 from .modules.sparse import *  # noqa: F401,F403
 from .modules.transformer import *  # noqa: F401,F403
+from .modules.unpool import *  # noqa: F401,F403
 from .modules.upsampling import *  # noqa: F401,F403

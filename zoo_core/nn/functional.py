@@ -12,6 +12,8 @@ from ._functional.misc import *  # noqa: F401,F403
 from ._functional.resize import *  # noqa: F401,F403
 from ._functional.sparse import *  # noqa: F401,F403
 from ._functional.grid import *  # noqa: F401,F403
+from ._functional.embedding_bag import *  # noqa: F401,F403
+from ._functional.unpool import *  # noqa: F401,F403
 from ._functional.norm import *  # noqa: F401,F403
 
 

@@ -128,3 +128,10 @@ def test_from_pretrained():
 def test_state_dict():
     emb = nn.Embedding(4, 2)
     assert list(emb.state_dict()) == ["weight"] and emb.state_dict()["weight"].shape == (4, 2)
+
+
+def test_embedding_of_no_indices_backpropagates_zeros(device):
+    w = zoo_core.randn(3, 2, requires_grad=True, device=device)
+    out = zoo_core.nn.functional.embedding(zoo_core.tensor([], dtype=zoo_core.int64, device=device), w)
+    out.sum().backward()
+    assert out.shape == (0, 2) and w.grad.tolist() == [[0.0, 0.0]] * 3

@@ -16,6 +16,8 @@ __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilin
 # ==== gathers along one axis: the primitive behind pad (reflect/replicate/circular) and interpolate ====
 def _index_add_axis(xp, out, axis, idx, vals):
     """``out[..., idx[j], ...] += vals[..., j, ...]`` along ``axis``, repeated indices accumulating."""
+    if len(idx) == 0:
+        return
     key = (slice(None),) * axis
     if xp is not np:
         from ...ops.indexing import _index_add_array
