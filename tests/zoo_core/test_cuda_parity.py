@@ -211,6 +211,7 @@ OPTIMIZERS = {
     "sgd": lambda p: optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-2),
     "adam": lambda p: optim.Adam(p, lr=1e-2, amsgrad=True),
     "adamw": lambda p: optim.AdamW(p, lr=1e-2, weight_decay=0.1),
+    "adam_capturable": lambda p: optim.Adam(p, lr=1e-2, capturable=True),   # step counter on the device
     "rmsprop": lambda p: optim.RMSprop(p, lr=1e-2, momentum=0.5, centered=True),
     "adagrad": lambda p: optim.Adagrad(p, lr=1e-1, lr_decay=1e-3),
 }

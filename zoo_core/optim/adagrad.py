@@ -1,4 +1,6 @@
 """Adagrad: per-coordinate learning rates scaled by the accumulated squared gradients."""
+import numpy as np
+
 from .. import _backend
 from .optimizer import Optimizer, _bump, _check_differentiable, _fix_steps, _scalar, _step_tensor, _zeros_like
 
@@ -86,7 +88,7 @@ class Adagrad(Optimizer):
                     state = self._init_state(p, group)
                 st = state["step"]._data
                 st += 1
-                step = float(st)
+                step = float(st) if type(st) is np.ndarray else st   # on the device: no sync
                 if maximize:
                     g = -g
                 if wd != 0:

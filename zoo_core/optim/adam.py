@@ -1,4 +1,6 @@
 """Adam and AdamW (decoupled weight decay), with the AMSGrad variant."""
+import numpy as np
+
 from .. import _backend
 from .optimizer import Optimizer, _bump, _check_differentiable, _lerp_, _scalar, _step_tensor, _zeros_like, _fix_steps
 
@@ -90,7 +92,7 @@ class Adam(Optimizer):
                         state["max_exp_avg_sq"] = _zeros_like(d)
                 st = state["step"]._data
                 st += 1
-                step = float(st)
+                step = float(st) if type(st) is np.ndarray else st   # on the device: no sync
                 if maximize:
                     g = -g
                 if wd != 0:
