@@ -88,7 +88,8 @@ class Adagrad(Optimizer):
                     state = self._init_state(p, group)
                 st = state["step"]._data
                 st += 1
-                step = float(st) if type(st) is np.ndarray else st   # on the device: no sync
+                # on the device: no sync; bias corrections in the wider of the step's and the parameter's dtype
+                step = float(st) if type(st) is np.ndarray else st.astype(np.promote_types(st.dtype, d.dtype))
                 if maximize:
                     g = -g
                 if wd != 0:
