@@ -158,8 +158,13 @@ class ufunc:
             raise TypeError(f"Unsupported type {type(b)} in cupy.{self.__name__}.at")
         if b is None:
             fn(a._a, key)
-        else:
-            fn(a._a, key, _in(b, f"cupy.{self.__name__}.at"))
+            return
+        b = _in(b, f"cupy.{self.__name__}.at")
+        if self.__name__ in ("maximum", "minimum") and a.dtype.kind == "f":
+            # CuPy's float atomicMax/Min use fmaxf/fminf: values pass through float32 and NaN is ignored
+            fn = np.fmax.at if self.__name__ == "maximum" else np.fmin.at
+            b = np.asarray(b).astype(np.float32).astype(a.dtype)
+        fn(a._a, key, b)
 
 
 # ---- indexing ------------------------------------------------------------------------------------

@@ -54,10 +54,13 @@ def evaluate(model, loader, device):
     return correct / total
 
 
-def _state(model, opt, sched, loader_gen, epoch):
+def _state(model, opt, sched, loader_gen, epoch, device):
     import zoo_core as torch
-    return {"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-            "rng": torch.get_rng_state(), "loader_rng": loader_gen.get_state(), "epoch": epoch}
+    state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+             "rng": torch.get_rng_state(), "loader_rng": loader_gen.get_state(), "epoch": epoch}
+    if device.type == "cuda":   # dropout on the GPU draws from the device's generator
+        state["cuda_rng"] = torch.cuda.get_rng_state(device)
+    return state
 
 
 def train(cfg: TrainConfig, log=print):
@@ -86,6 +89,8 @@ def train(cfg: TrainConfig, log=print):
         opt.load_state_dict(ck["optimizer"])
         sched.load_state_dict(ck["scheduler"])
         torch.set_rng_state(ck["rng"])
+        if device.type == "cuda" and "cuda_rng" in ck:
+            torch.cuda.set_rng_state(ck["cuda_rng"], device)
         loader_gen.set_state(ck["loader_rng"])
         start = int(ck["epoch"])
         log(f"resumed from {cfg.resume} at epoch {start}")
@@ -115,7 +120,7 @@ def train(cfg: TrainConfig, log=print):
         if bar is None:
             log(f"epoch {epoch + 1}/{cfg.epochs}  loss {history[-1]:.4f}")
         if cfg.output:
-            torch.save(_state(model, opt, sched, loader_gen, epoch + 1), cfg.output)
+            torch.save(_state(model, opt, sched, loader_gen, epoch + 1, device), cfg.output)
     if bar is not None:
         bar.close()
     acc = evaluate(model, test_loader, device)

@@ -58,6 +58,16 @@ def _ufunc_at(xp, ufunc, target, key, values):
         target[...] = xp.asarray(host)
         return
     cu = getattr(xp, name)
+    if name != "add" and dt.kind == "f":
+        # CuPy's float max/min atomics go through fmaxf/fminf: float64 is rounded to float32 and NaN is
+        # dropped. Integer atomics on an order-preserving integer image of the floats are exact.
+        acc = _float_key(xp, target)
+        kt = acc.dtype
+        if kt.name not in _CUPY_AT[name]:
+            acc = acc.astype(np.int32)   # float16's int16 image: no int16 atomics
+        cu.at(acc, key, _float_key(xp, xp.asarray(values, dtype=dt)).astype(acc.dtype))
+        target[...] = _float_key(xp, acc.astype(kt), dt)
+        return
     if dt.name in _CUPY_AT[name]:
         cu.at(target, key, xp.asarray(values, dtype=dt))
         return
@@ -65,6 +75,19 @@ def _ufunc_at(xp, ufunc, target, key, values):
     acc = target.astype(wide)
     cu.at(acc, key, xp.asarray(values).astype(wide))
     target[...] = acc.astype(dt)
+
+
+_SIGNED = {2: np.int16, 4: np.int32, 8: np.int64}
+
+
+def _float_key(xp, a, to=None):
+    """The signed-integer image of a float array that orders like the floats (negative values have their
+    magnitude bits flipped); with ``to`` (a float dtype), the inverse: back from keys to floats. NaN maps
+    above +inf, so a maximum propagates it."""
+    if to is None:
+        b = a.view(_SIGNED[a.dtype.itemsize])
+        return xp.where(b < 0, b ^ np.iinfo(b.dtype).max, b)
+    return xp.where(a < 0, a ^ np.iinfo(a.dtype).max, a).view(to)
 
 
 def _strip_ones(v, ndim):

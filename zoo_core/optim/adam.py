@@ -92,8 +92,11 @@ class Adam(Optimizer):
                         state["max_exp_avg_sq"] = _zeros_like(d)
                 st = state["step"]._data
                 st += 1
-                # on the device: no sync; bias corrections in the wider of the step's and the parameter's dtype
-                step = float(st) if type(st) is np.ndarray else st.astype(np.promote_types(st.dtype, d.dtype))
+                if on_device and type(st) is not np.ndarray:
+                    # capturable/fused: no sync; bias corrections in the wider of the step's and param's dtype
+                    step = st.astype(np.promote_types(st.dtype, d.dtype))
+                else:
+                    step = float(st)
                 if maximize:
                     g = -g
                 if wd != 0:

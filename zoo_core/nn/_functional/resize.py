@@ -292,34 +292,103 @@ def _taps(mode, n, out, scale, align_corners, dt):
     return [(np.clip(i0 - 1 + k, 0, n - 1), w.astype(dt)) for k, w in enumerate(ws)]
 
 
+# ==== antialiased resampling: PIL's filters, as PyTorch's _upsample_{bilinear2d,bicubic2d,lanczos2d}_aa ====
+_AA_SUPPORT = {"bilinear": 1.0, "bicubic": 2.0, "lanczos": 3.0}   # half-width of each filter at scale 1
+
+
+def _aa_filter(mode, t):
+    """The filter of ``mode`` at offsets ``t`` (in t's dtype): a triangle, the Keys cubic with a = -0.5
+    (PIL's choice, where plain bicubic uses -0.75), or Lanczos-3."""
+    t = np.abs(t)
+    if mode == "bilinear":
+        return np.maximum(1 - t, 0)
+    if mode == "bicubic":
+        a = t.dtype.type(-0.5)
+        near = ((a + 2) * t - (a + 3)) * t * t + 1
+        far = ((a * t - 5 * a) * t + 8 * a) * t - 4 * a
+        return np.where(t < 1, near, np.where(t < 2, far, 0)).astype(t.dtype)
+    t64 = t.astype(np.float64)
+    return np.where(t64 < 3, np.sinc(t64) * np.sinc(t64 / 3), 0).astype(t.dtype)
+
+
+def _aa_taps(mode, n, out, scale, align_corners, dt):
+    """[(index, weight)] of one output axis of an antialiased resize (PyTorch's CPU rule, as PIL).
+
+    Output pixel ``j`` centres the filter at ``r * (j + 0.5)`` in input coordinates (``r`` = in/out, also
+    under align_corners, whose only effect is PyTorch's ``r = (n - 1) / (out - 1)``). Downsampling (r > 1)
+    stretches the filter by ``r`` so that it averages every input it covers; the inputs it reaches are
+    clipped at the borders and each output's weights renormalised to sum to 1. The arithmetic follows
+    PyTorch's float/double steps in the compute dtype ``dt``: in float32 the centres of a long axis are only
+    good to ~1e-5, and matching that keeps the results within float32 rounding of PyTorch's."""
+    f64 = np.float64
+    r = _scale(dt, n, out, scale, align_corners)
+    big = r >= 1
+    support = dt(_AA_SUPPORT[mode] * f64(r)) if big else dt(_AA_SUPPORT[mode])
+    inv = dt(1.0 / f64(r)) if big else dt(1)
+    width = 2 * math.ceil(support) + 1                                   # the most inputs one output reaches
+    centre = (f64(r) * (np.arange(out) + 0.5)).astype(dt)
+    lo = np.maximum(np.trunc((centre - support).astype(f64) + 0.5), 0).astype(np.int64)  # C++ int cast
+    hi = np.minimum(np.trunc((centre + support).astype(f64) + 0.5).astype(np.int64), n)
+    count = np.clip(hi - lo, 0, width)
+    width = max(int(count.max()), 1)
+    idx = lo[:, None] + np.arange(width)                                 # (out, width)
+    t = (((idx.astype(dt) - centre[:, None]).astype(f64) + 0.5) * f64(inv)).astype(dt)
+    w = np.where(np.arange(width) < count[:, None], _aa_filter(mode, t), dt(0))
+    total = w[:, 0].copy()
+    for k in range(1, width):   # summed in order, as PyTorch does
+        total += w[:, k]
+    w = (w / np.where(total == 0, dt(1), total)[:, None]).astype(dt)
+    idx = np.minimum(idx, n - 1)
+    return [(idx[:, k], w[:, k]) for k in range(width)]
+
+
+def _interpolate_aa(input, mode, sizes, scales, align_corners):
+    """The separable antialiased resize of a 4-D input: along W, then along H (PyTorch's order, so that
+    float32 rounds alike), each a constant linear map whose backward is its adjoint."""
+    h, w = input.shape[2:]
+    oh, ow = (int(o) for o in sizes)
+    if min(h, w, oh, ow) <= 0:
+        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input (H: {h}, W: {w}) "
+                           f"output (H: {oh}, W: {ow})")
+    if input._data.dtype.kind != "f" or input._data.dtype == np.float16:
+        from ...ops.misc import _TORCH_NAMES
+        raise NotImplementedError(f"\"compute_index_ranges_weights\" not implemented for "
+                                  f"'{_TORCH_NAMES.get(input.dtype.name, input.dtype.name)}' (interpolate with "
+                                  f"antialias=True, mode='{mode}'); convert the input to float32 or float64")
+    dt = input._data.dtype.type
+    out = input
+    for d, n, o in ((3, w, ow), (2, h, oh)):
+        if o != n:   # PyTorch skips an unchanged axis even when scale_factor says otherwise
+            out = _AxisMap(d, _aa_taps(mode, n, o, scales[d - 2], align_corners, dt), n).apply(out)
+    return input.clone() if out is input else out
+
+
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Resize the spatial dims of an (N, C, d1[, d2[, d3]]) input to ``size`` or by ``scale_factor``.
 
     Modes: ``nearest`` (PyTorch's ``floor(dst * scale)`` rule), ``nearest-exact``, ``linear``,
     ``bilinear``, ``bicubic``, ``trilinear`` (``align_corners`` as PyTorch) and ``area``.
+    ``antialias=True`` (4-D input; ``bilinear``, ``bicubic`` or ``lanczos``, which requires it) resamples
+    with PIL's filters, stretched when downsampling so that no input pixel is skipped.
 
     Example::
 
         >>> F.interpolate(zoo_core.tensor([[[1., 2.]]]), scale_factor=2, mode="linear")
         tensor([[[1.0000, 1.2500, 1.7500, 2.0000]]])
+        >>> F.interpolate(zoo_core.ones(1, 1, 4, 4), size=2, mode="bilinear", antialias=True)
+        tensor([[[[1., 1.],
+                  [1., 1.]]]])
     """
     x = input._data
     dim = x.ndim - 2
-    if mode not in _MODES or dim not in (1, 2, 3):
-        raise NotImplementedError(
-            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {x.ndim}D) for the modes: nearest | "
-            f"linear | bilinear | bicubic | trilinear | area | nearest-exact (got {mode})")
-    if mode in _LINEAR_DIMS and _LINEAR_DIMS[mode] != dim:
-        raise NotImplementedError(f"Got {x.ndim}D input, but {mode} mode needs {_LINEAR_DIMS[mode] + 2}D input")
+    # PyTorch's order of checks: align_corners, size / scale_factor, antialias, then mode against dims
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
             raise ValueError("align_corners option can only be set with the interpolating modes: linear | "
                              "bilinear | bicubic | trilinear")
     elif align_corners is None:
         align_corners = False
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported")
     spatial = list(x.shape[2:])
     if size is not None and scale_factor is not None:
         raise ValueError("only one of size or scale_factor should be defined")
@@ -345,6 +414,22 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             scales = [None] * dim
     else:
         raise ValueError("either size or scale_factor should be defined")
+    if antialias and not (mode in _AA_SUPPORT and x.ndim == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a "
+                         "4-D tensor as input")
+    if mode == "lanczos" and x.ndim == 4:
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
+    if antialias:
+        return _interpolate_aa(input, mode, sizes, scales, align_corners)
+    if mode not in _MODES or dim not in (1, 2, 3):
+        raise NotImplementedError(
+            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {x.ndim}D) for the modes: nearest | "
+            f"linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact (got {mode})")
+    if mode in _LINEAR_DIMS and _LINEAR_DIMS[mode] != dim:
+        raise NotImplementedError(f"Got {x.ndim}D input, but {mode} mode needs {_LINEAR_DIMS[mode] + 2}D input")
     if x.dtype.kind != "f":
         raise RuntimeError(f'"upsample_{mode}" not implemented for \'{input.dtype.name}\'')
     dt = np.float32 if x.dtype == np.float16 else x.dtype.type
