@@ -18,6 +18,7 @@ It is a test double, not an emulator of CUDA: no streams, no asynchrony, one num
 Run the suite with it: ``ZOO_FAKE_CUPY=1 pytest -m gpu`` (tests/conftest.py installs it).
 """
 import inspect
+import math
 import sys
 import types
 import warnings
@@ -933,6 +934,20 @@ def _make_cupyx():
     cx.__fake__ = True
     scipy = types.ModuleType("cupyx.scipy")
     special = types.ModuleType("cupyx.scipy.special")
+
+    def _special(name, fn):
+        def ufunc_like(x):   # CuPy's special functions are float32/float64 ufuncs
+            if type(x) is not ndarray:
+                raise TypeError(f"cupyx.scipy.special.{name}: expected a cupy.ndarray, got {type(x)}")
+            if x.dtype.name not in ("float32", "float64"):
+                raise TypeError(f"cupyx.scipy.special.{name}: no loop for dtype {x.dtype}")
+            return _wrap(fn(x._a).astype(x.dtype), x._dev)
+        ufunc_like.__name__ = name
+        return ufunc_like
+    _erf = np.vectorize(math.erf, otypes=[np.float64])
+    _erfc = np.vectorize(math.erfc, otypes=[np.float64])
+    special.erf = _special("erf", _erf)
+    special.erfc = _special("erfc", _erfc)
     scipy.special = special
     cx.scipy = scipy
     return cx, scipy, special
