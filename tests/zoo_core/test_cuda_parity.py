@@ -296,3 +296,15 @@ def test_zoo_train_runs_on_cuda(tmp_path):
                        text=True, env=env, timeout=600, cwd=ROOT)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "accuracy" in (r.stdout + r.stderr).lower()
+
+
+def test_creation_functions_match_cpu():
+    for make in (lambda d: zoo_core.arange(7, device=d), lambda d: zoo_core.arange(0, 1, 0.1, device=d),
+                 lambda d: zoo_core.arange(5, -5, -1.5, dtype=F64, device=d),
+                 lambda d: zoo_core.linspace(-1, 1, 9, device=d), lambda d: zoo_core.logspace(0, 3, 4, device=d),
+                 lambda d: zoo_core.eye(3, 4, device=d), lambda d: zoo_core.full((2, 3), 7, device=d),
+                 lambda d: zoo_core.tensor([[1, 2], [3, 4]], dtype=zoo_core.int8, device=d),
+                 lambda d: zoo_core.zeros_like(zoo_core.ones(2, 3, device=d), dtype=zoo_core.bool)):
+        a, b = make("cpu"), make("cuda")
+        assert b.is_cuda and a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(_np(a), _np(b))

@@ -1,5 +1,6 @@
 """``zoo_core.nn.functional`` (``F``): the functional form of every layer, activation and loss."""
-from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold  # noqa: F401
+from ..ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,  # noqa: F401
+                       conv_transpose3d, fold, unfold)
 from ..ops.pool import *  # noqa: F401,F403
 from ..ops import unary as _unary
 from ..ops.unary import gelu, sigmoid, softplus, tanh  # noqa: F401

@@ -1,154 +1,175 @@
-"""Convolutions: ``conv2d``, ``conv_transpose2d`` (and 1-d forms), ``unfold``/``fold``.
+"""Convolutions: ``conv1d/2d/3d``, ``conv_transpose1d/2d/3d``, ``unfold``/``fold``.
 
-CPU and GPU share one im2col path: a strided window view of the padded input is copied into columns
-``(N, groups, C/g*kh*kw, Ho*Wo)`` and multiplied by the weight matrix in one batched GEMM, which yields
-NCHW output directly. Three primitives are adjoint pieces of one bilinear form ``<conv(x, w), y>``:
+CPU and GPU share one im2col path for any number of spatial dims: a strided window view of the padded
+input is copied into columns ``(C*prod(k), N*prod(out))`` and multiplied by the weight matrix in one
+batched GEMM per group. Three primitives are adjoint pieces of one bilinear form ``<conv(x, w), y>``:
 
-- ``conv2d(x, w)``            backward: ``conv_transpose2d(gy, w)`` and ``conv2d_weight(x, gy)``
-- ``conv_transpose2d(y, w)``  backward: ``conv2d(gx, w)`` and ``conv2d_weight(gx, y)``
-- ``conv2d_weight(x, gy)``    backward: ``conv_transpose2d(gy, ggw)`` and ``conv2d(x, ggw)``
+- ``conv(x, w)``            backward: ``conv_transpose(gy, w)`` and ``conv_weight(x, gy)``
+- ``conv_transpose(y, w)``  backward: ``conv(gx, w)`` and ``conv_weight(gx, y)``
+- ``conv_weight(x, gy)``    backward: ``conv_transpose(gy, ggw)`` and ``conv(x, ggw)``
 
 so every gradient is itself a differentiable conv, and higher-order gradients need no extra code.
+``conv1d`` is ``conv2d`` on a height-1 image; ``conv2d`` and ``conv3d`` run the same N-d primitives.
 """
+import itertools
+import math
+
 from .. import _backend
 from ..autograd import grad_mode
 from ..autograd.graph import record
 from ..tensor import Tensor, _wrap, check_same_device
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "unfold",
+           "fold"]
 
 _KEEP_COLS_BYTES = 64 << 20   # forward columns up to this size are kept for the weight gradient
+_ARITY = {2: "a pair", 3: "a triple"}
+
+
+def _ntuple(v, n, name, op):
+    """An int or a sequence of 1 or ``n`` ints -> an ``n``-tuple."""
+    if isinstance(v, int):
+        return (v,) * n
+    v = tuple(v)
+    if len(v) == 1:
+        return v * n
+    if len(v) != n:
+        raise ValueError(f"{op}: expected {name} to be a single int or {_ARITY.get(n, f'{n} values')}, got {v}")
+    return v
 
 
 def _pair(v, name, op):
-    if isinstance(v, int):
-        return (v, v)
-    v = tuple(v)
-    if len(v) == 1:
-        return (v[0], v[0])
-    if len(v) != 2:
-        raise ValueError(f"{op}: expected {name} to be a single int or a pair, got {v}")
-    return v
+    return _ntuple(v, 2, name, op)
+
+
+def _triple(v, name, op):
+    return _ntuple(v, 3, name, op)
 
 
 def _out_size(size, k, s, p0, p1, d):
     return (size + p0 + p1 - d * (k - 1) - 1) // s + 1
 
 
-def _windows(xp, xpad, kh, kw, Ho, Wo, s, d):
-    """A (N, C, kh, kw, Ho, Wo) strided view of the padded input: window element (i, j) of output (a, b)."""
-    n, c, _, _ = xpad.shape
-    sn, sc, sh, sw = xpad.strides
+def _windows(xp, xpad, k, out, s, d):
+    """A (N, C, *k, *out) strided view of the padded input: window element ``i`` of output ``a``."""
+    n, c = xpad.shape[:2]
+    sn, sc, *sp = xpad.strides
     return xp.lib.stride_tricks.as_strided(
-        xpad, (n, c, kh, kw, Ho, Wo), (sn, sc, sh * d[0], sw * d[1], sh * s[0], sw * s[1]))
+        xpad, (n, c, *k, *out),
+        (sn, sc, *(st * di for st, di in zip(sp, d)), *(st * si for st, si in zip(sp, s))))
+
+
+def _offset_slices(k, s, d, out):
+    """Per kernel offset (in row-major order), the strided slices of the padded input that it meets:
+    the elements that offset contributes to each of the ``out`` windows."""
+    return itertools.product(*([slice(i * dd, i * dd + ss * (o - 1) + 1, ss) for i in range(kk)]
+                               for kk, ss, dd, o in zip(k, s, d, out)))
 
 
 def _pad(xp, x, pads):
-    (t, b), (l, r) = pads
-    if t == b == l == r == 0:
+    if not any(a or b for a, b in pads):
         return x
-    n, c, h, w = x.shape
-    out = xp.zeros((n, c, h + t + b, w + l + r), dtype=x.dtype)
-    out[:, :, t:t + h, l:l + w] = x
+    out = xp.zeros(x.shape[:2] + tuple(h + a + b for h, (a, b) in zip(x.shape[2:], pads)), dtype=x.dtype)
+    out[(slice(None), slice(None)) + tuple(slice(a, a + h) for h, (a, _) in zip(x.shape[2:], pads))] = x
     return out
 
 
-def _im2col(x, kh, kw, s, pads, d):
-    """Columns (C*kh*kw, N*Ho*Wo): one row per (channel, kernel offset), one column per output pixel.
+def _im2col(x, k, s, pads, d):
+    """Columns (C*prod(k), N*prod(out)): one row per (channel, kernel offset), one column per output
+    position, and the output's spatial size ``out``.
 
     This layout makes every conv GEMM a single large matrix product (forward, input and weight grads)."""
     xp = _backend.array_module(x)
-    n, c, h, w = x.shape
-    Ho = _out_size(h, kh, s[0], pads[0][0], pads[0][1], d[0])
-    Wo = _out_size(w, kw, s[1], pads[1][0], pads[1][1], d[1])
-    win = _windows(xp, _pad(xp, x, pads), kh, kw, Ho, Wo, s, d)      # (N, C, kh, kw, Ho, Wo) view
-    cols = xp.ascontiguousarray(win.transpose(1, 2, 3, 0, 4, 5))      # (C, kh, kw, N, Ho, Wo)
-    return cols.reshape(c * kh * kw, n * Ho * Wo), Ho, Wo
+    n, c = x.shape[:2]
+    nd = len(k)
+    out = tuple(_out_size(h, kk, ss, a, b, dd) for h, kk, ss, (a, b), dd in zip(x.shape[2:], k, s, pads, d))
+    win = _windows(xp, _pad(xp, x, pads), k, out, s, d)                  # (N, C, *k, *out) view
+    cols = xp.ascontiguousarray(win.transpose(1, *range(2, 2 + nd), 0, *range(2 + nd, 2 + 2 * nd)))
+    return cols.reshape(c * math.prod(k), n * math.prod(out)), out     # from (C, *k, N, *out)
 
 
-def _col2im(cols, shape, kh, kw, s, pads, d, Ho, Wo):
-    """The adjoint of ``_im2col``: sum columns (C*kh*kw, N*Ho*Wo) back into an (N, C, H, W) image.
+def _col2im(cols, shape, k, s, pads, d, out):
+    """The adjoint of ``_im2col``: sum columns (C*prod(k), N*prod(out)) back into an (N, C, *spatial) image.
 
-    Sums in (C, N, H, W) order, the columns' own, and transposes once at the end: faster than adding
+    Sums in (C, N, *spatial) order, the columns' own, and transposes once at the end: faster than adding
     transposed slices."""
     xp = _backend.array_module(cols)
-    n, c, h, w = shape
-    (t, b), (l, r) = pads
-    out = xp.zeros((c, n, h + t + b, w + l + r), dtype=cols.dtype)
-    cols = cols.reshape(c, kh, kw, n, Ho, Wo)
-    for i in range(kh):
-        hi = i * d[0]
-        for j in range(kw):
-            wj = j * d[1]
-            out[:, :, hi:hi + s[0] * (Ho - 1) + 1:s[0], wj:wj + s[1] * (Wo - 1) + 1:s[1]] += cols[:, i, j]
-    return xp.ascontiguousarray(out[:, :, t:t + h, l:l + w].transpose(1, 0, 2, 3))
+    n, c, *sp = shape
+    img = xp.zeros((c, n) + tuple(h + a + b for h, (a, b) in zip(sp, pads)), dtype=cols.dtype)
+    cols = cols.reshape(c, math.prod(k), n, *out)
+    every = (slice(None), slice(None))
+    for idx, win in enumerate(_offset_slices(k, s, d, out)):
+        img[every + win] += cols[:, idx]
+    img = img[every + tuple(slice(a, a + h) for h, (a, _) in zip(sp, pads))]
+    return xp.ascontiguousarray(img.transpose(1, 0, *range(2, img.ndim)))
 
 
 def _to_rows(y, g):
-    """(N, O, Ho, Wo) -> (g, O/g, N*Ho*Wo): channels first, as the GEMMs want them."""
+    """(N, O, *out) -> (g, O/g, N*prod(out)): channels first, as the GEMMs want them."""
     xp = _backend.array_module(y)
-    n, o = y.shape[:2]
-    return xp.ascontiguousarray(y.transpose(1, 0, 2, 3)).reshape(g, o // g, -1)
+    o = y.shape[1]
+    return xp.ascontiguousarray(y.transpose(1, 0, *range(2, y.ndim))).reshape(g, o // g, -1)
 
 
-def _from_rows(rows, n, Ho, Wo):
-    """(g, O/g, N*Ho*Wo) -> contiguous (N, O, Ho, Wo)."""
+def _from_rows(rows, n, out):
+    """(g, O/g, N*prod(out)) -> contiguous (N, O, *out)."""
     xp = _backend.array_module(rows)
     o = rows.shape[0] * rows.shape[1]
-    return xp.ascontiguousarray(rows.reshape(o, n, Ho, Wo).transpose(1, 0, 2, 3))
+    return xp.ascontiguousarray(rows.reshape(o, n, *out).transpose(1, 0, *range(2, 2 + len(out))))
 
 
 # ---- the three primitives -----------------------------------------------------------------------
 def _conv(x, w, s, pads, d, g):
-    """y = conv(x, w): x (N, C, H, W), w (O, C/g, kh, kw) -> (N, O, Ho, Wo)."""
+    """y = conv(x, w): x (N, C, *spatial), w (O, C/g, *k) -> (N, O, *out)."""
     xa, wa = x._data, w._data
     n = xa.shape[0]
-    o, cg, kh, kw = wa.shape
-    cols, Ho, Wo = _im2col(xa, kh, kw, s, pads, d)
-    rows = wa.reshape(g, o // g, cg * kh * kw) @ cols.reshape(g, cg * kh * kw, -1)
-    y = _wrap(_from_rows(rows, n, Ho, Wo))
+    o, cg, *k = wa.shape
+    kk = cg * math.prod(k)
+    cols, out = _im2col(xa, k, s, pads, d)
+    rows = wa.reshape(g, o // g, kk) @ cols.reshape(g, kk, -1)
+    y = _wrap(_from_rows(rows, n, out))
     if grad_mode.enabled and (x._rg or w._rg):
-        in_hw = xa.shape[2:]
+        in_sp = xa.shape[2:]
         # the weight gradient needs these columns again: keep them when they are small, else recompute
         keep = cols if w._rg and cols.nbytes <= _KEEP_COLS_BYTES else None
 
         def backward(gy):
-            gx = _conv_t(gy, w, s, pads, d, g, in_hw) if x._rg else None
-            gw = _conv_w(x, gy, s, pads, d, g, (kh, kw), keep) if w._rg else None
+            gx = _conv_t(gy, w, s, pads, d, g, in_sp) if x._rg else None
+            gw = _conv_w(x, gy, s, pads, d, g, k, keep) if w._rg else None
             return gx, gw
         record(y, "ConvolutionBackward0", backward, (x, w), (x, w))
     return y
 
 
-def _conv_t(y, w, s, pads, d, g, in_hw):
-    """x = conv^T(y, w): the adjoint of ``_conv`` in its input, (N, O, Ho, Wo) -> (N, C, *in_hw)."""
+def _conv_t(y, w, s, pads, d, g, in_sp):
+    """x = conv^T(y, w): the adjoint of ``_conv`` in its input, (N, O, *out) -> (N, C, *in_sp)."""
     ya, wa = y._data, w._data
-    n, o, Ho, Wo = ya.shape
-    _, cg, kh, kw = wa.shape
-    wt = wa.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1)      # (g, K/g, O/g)
+    n, o, *out = ya.shape
+    _, cg, *k = wa.shape
+    kk = cg * math.prod(k)
+    wt = wa.reshape(g, o // g, kk).transpose(0, 2, 1)                # (g, K/g, O/g)
     cols = wt @ _to_rows(ya, g)                                       # (g, K/g, N*L)
-    x = _wrap(_col2im(cols.reshape(g * cg * kh * kw, -1), (n, g * cg) + tuple(in_hw), kh, kw, s, pads, d, Ho, Wo))
+    x = _wrap(_col2im(cols.reshape(g * kk, -1), (n, g * cg) + tuple(in_sp), k, s, pads, d, out))
     if grad_mode.enabled and (y._rg or w._rg):
         def backward(gx):
             gy = _conv(gx, w, s, pads, d, g) if y._rg else None
-            gw = _conv_w(gx, y, s, pads, d, g, (kh, kw)) if w._rg else None
+            gw = _conv_w(gx, y, s, pads, d, g, k) if w._rg else None
             return gy, gw
         record(x, "ConvolutionBackward0", backward, (y, w), (y, w))
     return x
 
 
 def _conv_w(x, y, s, pads, d, g, k, cols=None):
-    """gw = d<conv(x, w), y>/dw: (N, C, H, W) and (N, O, Ho, Wo) -> (O, C/g, kh, kw); ``cols``: x's
+    """gw = d<conv(x, w), y>/dw: (N, C, *spatial) and (N, O, *out) -> (O, C/g, *k); ``cols``: x's
     columns when the forward kept them."""
     xa, ya = x._data, y._data
     c = xa.shape[1]
     o = ya.shape[1]
-    kh, kw = k
     cg = c // g
     if cols is None:
-        cols, Ho, Wo = _im2col(xa, kh, kw, s, pads, d)
-    cols = cols.reshape(g, cg * kh * kw, -1)
-    gw = _wrap((_to_rows(ya, g) @ cols.transpose(0, 2, 1)).reshape(o, cg, kh, kw))
+        cols, _ = _im2col(xa, k, s, pads, d)
+    cols = cols.reshape(g, cg * math.prod(k), -1)
+    gw = _wrap((_to_rows(ya, g) @ cols.transpose(0, 2, 1)).reshape(o, cg, *k))
     if grad_mode.enabled and (x._rg or y._rg):
         def backward(ggw):
             gx = _conv_t(y, ggw, s, pads, d, g, xa.shape[2:]) if x._rg else None
@@ -192,6 +213,58 @@ def _check(op, input, weight, bias, groups, dims, transposed=False):
         raise RuntimeError(f"{op}: bias of shape {tuple(bias._data.shape)} does not match the output channels")
 
 
+def _convnd(op, nd, input, weight, bias, stride, padding, dilation, groups):
+    """``conv2d``/``conv3d``: an ``nd``-d convolution of (N, C, *spatial) or (C, *spatial)."""
+    _check(op, input, weight, bias, groups, nd)
+    unbatched = input._data.ndim == nd + 1
+    x = input.unsqueeze(0) if unbatched else input
+    s, d = _ntuple(stride, nd, "stride", op), _ntuple(dilation, nd, "dilation", op)
+    k = weight._data.shape[2:]
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = ((0, 0),) * nd
+        elif padding == "same":
+            if any(v != 1 for v in s):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+            pads = tuple(_same_pads(kk, dd) for kk, dd in zip(k, d))
+        else:
+            raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+    else:
+        pads = tuple((p, p) for p in _ntuple(padding, nd, "padding", op))
+    padded = [h + a + b for h, (a, b) in zip(x._data.shape[2:], pads)]
+    eff = [dd * (kk - 1) + 1 for kk, dd in zip(k, d)]
+    if any(h < e for h, e in zip(padded, eff)):
+        raise RuntimeError(
+            f"{op}: Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+            f"Kernel size: ({' x '.join(map(str, eff))}). Kernel size can't be greater than actual input size")
+    y = _conv(x, weight, s, pads, d, groups)
+    if bias is not None:
+        y = y + bias.reshape(1, -1, *(1,) * nd)
+    return y.squeeze(0) if unbatched else y
+
+
+def _conv_transposend(op, nd, input, weight, bias, stride, padding, output_padding, groups, dilation):
+    """``conv_transpose2d``/``conv_transpose3d``: the adjoint of ``_convnd`` in its input."""
+    _check(op, input, weight, bias, groups, nd, transposed=True)
+    unbatched = input._data.ndim == nd + 1
+    x = input.unsqueeze(0) if unbatched else input
+    s, d = _ntuple(stride, nd, "stride", op), _ntuple(dilation, nd, "dilation", op)
+    p = _ntuple(padding, nd, "padding", op)
+    opad = _ntuple(output_padding, nd, "output_padding", op)
+    for a, b_ in zip(opad, s):
+        if a >= b_ and a >= max(d):
+            raise RuntimeError(f"{op}: output padding must be smaller than either stride or dilation, but got "
+                               f"output_padding={opad}, stride={s}, dilation={d}")
+    out = tuple((i - 1) * ss - 2 * pp + dd * (kk - 1) + oo + 1
+                for i, ss, pp, dd, kk, oo in zip(x._data.shape[2:], s, p, d, weight._data.shape[2:], opad))
+    # the adjoint of a conv whose input is ``out``: its padding is p on the leading side and p - op on the
+    # trailing rows that the forward conv would never reach
+    y = _conv_t(x, weight, s, tuple((pp, pp) for pp in p), d, groups, out)
+    if bias is not None:
+        y = y + bias.reshape(1, -1, *(1,) * nd)
+    return y.squeeze(0) if unbatched else y
+
+
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution (cross-correlation) of ``input`` (N, C, H, W) with ``weight`` (O, C/groups, kh, kw).
 
@@ -202,57 +275,44 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         >>> F.conv2d(zoo_core.randn(1, 3, 8, 8), zoo_core.randn(4, 3, 3, 3), padding=1).shape
         zoo_core.Size([1, 4, 8, 8])
     """
-    _check("conv2d", input, weight, bias, groups, 2)
-    unbatched = input._data.ndim == 3
-    x = input.unsqueeze(0) if unbatched else input
-    s, d = _pair(stride, "stride", "conv2d"), _pair(dilation, "dilation", "conv2d")
-    kh, kw = weight._data.shape[2:]
-    if isinstance(padding, str):
-        if padding == "valid":
-            pads = ((0, 0), (0, 0))
-        elif padding == "same":
-            if s != (1, 1):
-                raise ValueError("padding='same' is not supported for strided convolutions")
-            pads = (_same_pads(kh, d[0]), _same_pads(kw, d[1]))
-        else:
-            raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
-    else:
-        p = _pair(padding, "padding", "conv2d")
-        pads = ((p[0], p[0]), (p[1], p[1]))
-    h, w = x._data.shape[2:]
-    if h + sum(pads[0]) < d[0] * (kh - 1) + 1 or w + sum(pads[1]) < d[1] * (kw - 1) + 1:
-        raise RuntimeError(
-            f"conv2d: Calculated padded input size per channel: ({h + sum(pads[0])} x {w + sum(pads[1])}). "
-            f"Kernel size: ({d[0] * (kh - 1) + 1} x {d[1] * (kw - 1) + 1}). Kernel size can't be greater than "
-            "actual input size")
-    y = _conv(x, weight, s, pads, d, groups)
-    if bias is not None:
-        y = y + bias.reshape(1, -1, 1, 1)
-    return y.squeeze(0) if unbatched else y
+    return _convnd("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution of ``input`` (N, C, D, H, W) or (C, D, H, W) with ``weight`` (O, C/groups, kd, kh, kw).
+
+    ``padding`` is an int, a triple, ``"valid"`` or ``"same"`` (stride 1; extra padding goes last).
+
+    Example::
+
+        >>> conv3d(zoo_core.randn(1, 2, 4, 6, 6), zoo_core.randn(3, 2, 3, 3, 3), padding=(0, 1, 1)).shape
+        zoo_core.Size([1, 3, 2, 6, 6])
+    """
+    return _convnd("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """Transposed 2-D convolution: ``weight`` is (C_in, C_out/groups, kh, kw), as in PyTorch."""
-    _check("conv_transpose2d", input, weight, bias, groups, 2, transposed=True)
-    unbatched = input._data.ndim == 3
-    x = input.unsqueeze(0) if unbatched else input
-    s, d = _pair(stride, "stride", "conv_transpose2d"), _pair(dilation, "dilation", "conv_transpose2d")
-    p = _pair(padding, "padding", "conv_transpose2d")
-    op = _pair(output_padding, "output_padding", "conv_transpose2d")
-    for a, b_ in zip(op, s):
-        if a >= b_ and a >= max(d):
-            raise RuntimeError("conv_transpose2d: output padding must be smaller than either stride or dilation")
-    kh, kw = weight._data.shape[2:]
-    hi, wi = x._data.shape[2:]
-    ho = (hi - 1) * s[0] - 2 * p[0] + d[0] * (kh - 1) + op[0] + 1
-    wo = (wi - 1) * s[1] - 2 * p[1] + d[1] * (kw - 1) + op[1] + 1
-    # the adjoint of a conv whose input is (ho, wo): its padding is p on the top/left and p - op on the
-    # bottom/right rows that the forward conv would never reach
-    pads = ((p[0], p[0]), (p[1], p[1]))
-    y = _conv_t(x, weight, s, pads, d, groups, (ho, wo))
-    if bias is not None:
-        y = y + bias.reshape(1, -1, 1, 1)
-    return y.squeeze(0) if unbatched else y
+    """Transposed 2-D convolution: ``weight`` is (C_in, C_out/groups, kh, kw), as in PyTorch.
+
+    Example::
+
+        >>> F.conv_transpose2d(zoo_core.randn(1, 4, 5, 5), zoo_core.randn(4, 2, 3, 3), stride=2).shape
+        zoo_core.Size([1, 2, 11, 11])
+    """
+    return _conv_transposend("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups,
+                             dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 3-D convolution of (N, C_in, D, H, W); ``weight`` is (C_in, C_out/groups, kd, kh, kw).
+
+    Example::
+
+        >>> conv_transpose3d(zoo_core.randn(1, 4, 2, 3, 3), zoo_core.randn(4, 2, 2, 2, 2), stride=2).shape
+        zoo_core.Size([1, 2, 4, 6, 6])
+    """
+    return _conv_transposend("conv_transpose3d", 3, input, weight, bias, stride, padding, output_padding, groups,
+                             dilation)
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -308,7 +368,7 @@ class _Unfold:
     def forward(x, k, d, pads, s):
         xa = x._data
         n = xa.shape[0]
-        cols, Ho, Wo = _im2col(xa, k[0], k[1], s, pads, d)
+        cols, (Ho, Wo) = _im2col(xa, k, s, pads, d)
         xp = _backend.array_module(cols)
         out = _wrap(xp.ascontiguousarray(cols.reshape(-1, n, Ho * Wo).transpose(1, 0, 2)))
         if x._rg and grad_mode.enabled:
@@ -327,7 +387,7 @@ class _Unfold:
                 f"fold: expected input of size (N, C*{k[0]}*{k[1]}, {Ho * Wo}) for output_size {tuple(out_hw)}, "
                 f"got {tuple(cols._data.shape)}")
         ca = cols._data.transpose(1, 0, 2).reshape(ck, n * L)
-        out = _wrap(_col2im(ca, (n, c) + tuple(out_hw), k[0], k[1], s, pads, d, Ho, Wo))
+        out = _wrap(_col2im(ca, (n, c) + tuple(out_hw), k, s, pads, d, (Ho, Wo)))
         if cols._rg and grad_mode.enabled:
             record(out, "Col2ImBackward0", lambda g: (_Unfold.forward(g, k, d, pads, s),), (cols,))
         return out

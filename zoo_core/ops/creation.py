@@ -205,22 +205,23 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     dev = _backend.resolve_device(device)
     n = int(np.ceil((vals[1] - vals[0]) / vals[2]))
     # computed as start + i*step in float64 then cast, like PyTorch, so 0.1-steps do not drift
-    arr = (vals[0] + np.arange(n, dtype=np.float64 if dt.is_floating_point else np.int64) * vals[2])
-    return _finish(_backend.to_device(arr.astype(dt.np), dev), requires_grad)
+    wide = np.float64 if dt.is_floating_point else np.int64
+    return _finish(_on(dev, lambda xp: (vals[0] + xp.arange(n, dtype=wide) * vals[2]).astype(dt.np)),
+                   requires_grad)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     dt = _dtype.to_dtype(dtype)
     dev = _backend.resolve_device(device)
-    arr = np.linspace(float(start), float(end), int(steps), dtype=np.float64).astype(dt.np)
-    return _finish(_backend.to_device(arr, dev), requires_grad)
+    return _finish(_on(dev, lambda xp: xp.linspace(float(start), float(end), int(steps), dtype=np.float64)
+                       .astype(dt.np)), requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     dt = _dtype.to_dtype(dtype)
-    arr = np.logspace(float(start), float(end), int(steps), base=base).astype(dt.np)
-    return _finish(_backend.to_device(arr, _backend.resolve_device(device)), requires_grad)
+    return _finish(_on(_backend.resolve_device(device), lambda xp: xp.logspace(
+        float(start), float(end), int(steps), base=base).astype(dt.np)), requires_grad)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None):

@@ -1,34 +1,43 @@
-"""Pooling: ``max_pool1d/2d`` (``ceil_mode``, ``return_indices``), ``avg_pool1d/2d``, adaptive pools.
+"""Pooling: ``max_pool1d/2d/3d`` (``ceil_mode``, ``return_indices``), ``avg_pool1d/2d/3d``, adaptive pools.
 
-Windows are strided views of the (padded) input, as in ``conv.py``. Max pooling finds the argmax per
-window once; the output is then a *pick* at those positions, and its backward a *place* (scatter-add) —
-two linear primitives that are each other's backward, so double backward works. Average pooling is a
-window sum and its adjoint, likewise.
+Windows are strided views of the (padded) input, as in ``conv.py``, over any number of spatial dims.
+Max pooling finds the argmax per window once; the output is then a *pick* at those positions, and its
+backward a *place* (scatter-add) — two linear primitives that are each other's backward, so double
+backward works. Average pooling is a window sum and its adjoint, likewise.
 """
+import itertools
+import math
+
 from .. import _backend
 from ..autograd import grad_mode
 from ..autograd.graph import record
 from ..tensor import _wrap
-from .conv import _pair, _windows
+from .conv import _ntuple, _offset_slices, _pair, _windows
 
-__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
-           "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "lp_pool2d"]
+__all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
+           "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
+           "adaptive_max_pool2d", "adaptive_max_pool3d", "lp_pool2d"]
+
+_ALL = slice(None)
 
 
 class _Geom:
-    """Window geometry of a 2-D pool over an (N, C, H, W) input."""
-    __slots__ = ("k", "s", "p", "d", "hw", "out", "extra")
+    """Window geometry of an N-d pool over an (N, C, *spatial) input."""
+    __slots__ = ("k", "s", "p", "d", "hw", "out", "extra", "nd", "slices")
 
     def __init__(self, op, hw, kernel_size, stride, padding, dilation, ceil_mode):
-        self.k = _pair(kernel_size, "kernel_size", op)
-        self.s = _pair(stride if stride is not None and stride != [] else kernel_size, "stride", op)
-        self.p = _pair(padding, "padding", op)
-        self.d = _pair(dilation, "dilation", op)
+        nd = self.nd = len(hw)
+        self.k = _ntuple(kernel_size, nd, "kernel_size", op)
+        self.s = _ntuple(stride if stride is not None and stride != [] else kernel_size, nd, "stride", op)
+        self.p = _ntuple(padding, nd, "padding", op)
+        self.d = _ntuple(dilation, nd, "dilation", op)
         self.hw = hw
-        for p, k in zip(self.p, self.k):
+        if any(s <= 0 for s in self.s):
+            raise RuntimeError(f"{op}: stride should not be zero, got stride={self.s}")
+        for p, k, d in zip(self.p, self.k, self.d):
             if p > k // 2:
                 raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, but got "
-                                   f"pad={p}, kernel_size={k}")
+                                   f"pad={p}, kernel_size={k} and dilation={d}")
         out, extra = [], []
         for size, k, s, p, d in zip(hw, self.k, self.s, self.p, self.d):
             eff = d * (k - 1) + 1
@@ -41,26 +50,34 @@ class _Geom:
             out.append(o)
             extra.append(max(0, (o - 1) * s + eff - size - 2 * p))
         self.out = tuple(out)
-        self.extra = tuple(extra)   # ceil_mode overhang past the right/bottom padding
+        self.extra = tuple(extra)   # ceil_mode overhang past the trailing padding
+        self.slices = [(_ALL, _ALL) + win for win in _offset_slices(self.k, self.s, self.d, self.out)]
+
+    @property
+    def window(self):
+        return len(self.slices)
+
+    def padded_shape(self, shape):
+        return tuple(shape[:2]) + tuple(h + 2 * p + e for h, p, e in zip(shape[2:], self.p, self.extra))
+
+    def interior(self, a):
+        """The unpadded input inside a padded array."""
+        return a[(_ALL, _ALL) + tuple(slice(p, p + h) for p, h in zip(self.p, self.hw))]
 
     def padded(self, xp, x, fill):
-        (ph, pw), (eh, ew) = self.p, self.extra
-        if ph == pw == eh == ew == 0:
+        if not any(self.p) and not any(self.extra):
             return x
-        n, c, h, w = x.shape
-        out = xp.full((n, c, h + 2 * ph + eh, w + 2 * pw + ew), fill, dtype=x.dtype)
-        out[:, :, ph:ph + h, pw:pw + w] = x
+        out = xp.full(self.padded_shape(x.shape), fill, dtype=x.dtype)
+        out[(_ALL, _ALL) + tuple(slice(p, p + h) for p, h in zip(self.p, x.shape[2:]))] = x
         return out
 
     def windows(self, xp, xpad):
-        return _windows(xp, xpad, self.k[0], self.k[1], self.out[0], self.out[1], self.s, self.d)
+        return _windows(xp, xpad, self.k, self.out, self.s, self.d)
 
     def offsets(self, a):
         """(flat window position, strided view of ``a`` (padded) at that window offset) pairs."""
-        (kh, kw), (sh, sw), (dh, dw), (ho, wo) = self.k, self.s, self.d, self.out
-        for i in range(kh):
-            for j in range(kw):
-                yield i * kw + j, a[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh, j * dw:j * dw + sw * (wo - 1) + 1:sw]
+        for idx, win in enumerate(self.slices):
+            yield idx, a[win]
 
     def window_max(self, xp, xpad):
         """The max of every window: one elementwise maximum per kernel offset over strided views
@@ -75,28 +92,25 @@ class _Geom:
 
     def first_max(self, xp, xpad, best):
         """The flat window position of the first maximum of every window (PyTorch's choice on ties)."""
-        pos = xp.zeros(best.shape, dtype=xp.uint8 if self.k[0] * self.k[1] < 256 else xp.int64)
+        pos = xp.zeros(best.shape, dtype=xp.uint8 if self.window < 256 else xp.int64)
         for idx, sl in reversed(list(self.offsets(xpad))):
             pos = xp.where(sl == best, pos.dtype.type(idx), pos)
         return pos
 
     @property
     def disjoint(self):
-        (kh, kw), (sh, sw), (dh, dw) = self.k, self.s, self.d
-        return sh >= (kh - 1) * dh + 1 and sw >= (kw - 1) * dw + 1
+        return all(s >= (k - 1) * d + 1 for k, s, d in zip(self.k, self.s, self.d))
 
     def place_first_max(self, xp, g, xpad, best, shape):
         """``place`` for disjoint windows without materialising positions: each window's gradient goes
         to its first maximum, found by comparison on the fly (the plain-backward fast path)."""
-        n, c, h, w = shape
-        (ph, pw), (eh, ew) = self.p, self.extra
-        (kh, kw), (sh, sw), (dh, dw), (ho, wo) = self.k, self.s, self.d, self.out
-        hp, wp = h + 2 * ph + eh, w + 2 * pw + ew
+        padded = self.padded_shape(shape)
         # windows that tile the input exactly write every cell below: no need to zero it first
-        tiles = (sh, sw, dh, dw, hp, wp) == (kh, kw, 1, 1, ho * kh, wo * kw)
-        out = (xp.empty if tiles else xp.zeros)((n, c, hp, wp), dtype=g.dtype)
+        tiles = self.s == self.k and all(d == 1 for d in self.d) and padded[2:] == tuple(
+            o * k for o, k in zip(self.out, self.k))
+        out = (xp.empty if tiles else xp.zeros)(padded, dtype=g.dtype)
         free = None   # windows whose maximum has not been claimed yet
-        last = self.k[0] * self.k[1] - 1
+        last = self.window - 1
         for (idx, sl), (_, osl) in zip(self.offsets(xpad), self.offsets(out)):
             hit = sl == best
             if free is None:
@@ -106,14 +120,12 @@ class _Geom:
                 if idx < last:
                     free ^= hit   # hit is a subset of free: xor clears the claimed windows
             xp.multiply(g, hit, out=osl)
-        return out[:, :, ph:ph + h, pw:pw + w]
+        return self.interior(out)
 
     def place(self, xp, g, shape, pos=None):
-        """Scatter-add g (N, C, Ho, Wo) into the padded input: into window element ``pos`` (an
-        (N, C, Ho, Wo) array of flat window positions) or, with ``pos=None``, into every element."""
-        n, c, h, w = shape
-        (ph, pw), (eh, ew) = self.p, self.extra
-        out = xp.zeros((n, c, h + 2 * ph + eh, w + 2 * pw + ew), dtype=g.dtype)
+        """Scatter-add g (N, C, *out) into the padded input: into window element ``pos`` (an
+        (N, C, *out) array of flat window positions) or, with ``pos=None``, into every element."""
+        out = xp.zeros(self.padded_shape(shape), dtype=g.dtype)
         disjoint = self.disjoint
         for idx, sl in self.offsets(out):
             if pos is None:
@@ -122,11 +134,11 @@ class _Geom:
                 xp.multiply(g, pos == idx, out=sl)
             else:
                 sl += g * (pos == idx)
-        return out[:, :, ph:ph + h, pw:pw + w]
+        return self.interior(out)
 
 
 def _pick(x, pos, geom):
-    """out[n, c, a, b] = window (a, b) of x at flat window position pos[n, c, a, b]."""
+    """out[n, c, *a] = window ``a`` of x at flat window position pos[n, c, *a]."""
     xa = x._data
     xp = _backend.array_module(xa)
     xpad = geom.padded(xp, xa, 0)
@@ -136,7 +148,7 @@ def _pick(x, pos, geom):
     out = _wrap(out)
     if x._rg and grad_mode.enabled:
         shape = xa.shape
-        record(out, "MaxPool2DWithIndicesBackward0", lambda g: (_place(g, pos, geom, shape),), (x,))
+        record(out, f"MaxPool{geom.nd}DWithIndicesBackward0", lambda g: (_place(g, pos, geom, shape),), (x,))
     return out
 
 
@@ -144,27 +156,24 @@ def _place(g, pos, geom, shape):
     xp = _backend.array_module(g._data)
     out = _wrap(geom.place(xp, g._data, shape, pos))
     if g._rg and grad_mode.enabled:
-        record(out, "MaxPool2DWithIndicesBackwardBackward0", lambda gg: (_pick(gg, pos, geom),), (g,))
+        record(out, f"MaxPool{geom.nd}DWithIndicesBackwardBackward0", lambda gg: (_pick(gg, pos, geom),), (g,))
     return out
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """2-D max pooling over (N, C, H, W) or (C, H, W); ``return_indices`` gives flat H*W positions.
-
-    Example::
-
-        >>> F.max_pool2d(zoo_core.arange(16.).view(1, 1, 4, 4), 2)
-        tensor([[[[ 5.,  7.],
-                  [13., 15.]]]])
-    """
-    if input._data.ndim not in (3, 4):
-        raise RuntimeError(f"max_pool2d: Expected 3D or 4D (batch mode) tensor for input, got shape "
+def _check_input(op, input, nd):
+    if input._data.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{op}: Expected {nd + 1}D or {nd + 2}D (batch mode) tensor for input, got shape "
                            f"{tuple(input._data.shape)}")
-    unbatched = input._data.ndim == 3
+
+
+def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    """``max_pool2d``/``max_pool3d`` of (N, C, *spatial) or (C, *spatial)."""
+    _check_input(op, input, nd)
+    unbatched = input._data.ndim == nd + 1
     x = input.unsqueeze(0) if unbatched else input
     xa = x._data
     xp = _backend.array_module(xa)
-    geom = _Geom("max_pool2d", xa.shape[2:], kernel_size, stride, padding, dilation, ceil_mode)
+    geom = _Geom(op, xa.shape[2:], kernel_size, stride, padding, dilation, ceil_mode)
     fill = -xp.inf if xa.dtype.kind == "f" else xp.iinfo(xa.dtype).min
     xpad = geom.padded(xp, xa, fill)
     best = geom.window_max(xp, xpad)
@@ -180,18 +189,46 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                 return (_wrap(geom.place_first_max(xp, g._data, xpad, best, shape)),)
             p = pos if pos is not None else geom.first_max(xp, xpad, best)
             return (_place(g, p, geom, shape),)
-        record(out, "MaxPool2DWithIndicesBackward0", backward, (x,), (x,))
+        record(out, f"MaxPool{nd}DWithIndicesBackward0", backward, (x,), (x,))
     if unbatched:
         out = out.squeeze(0)
     if not return_indices:
         return out
-    # flat index into the unpadded H*W plane, as PyTorch reports it
-    kw = geom.k[1]
-    p64 = pos.astype(xp.int64)
-    rows = xp.arange(geom.out[0]).reshape(-1, 1) * geom.s[0] - geom.p[0] + (p64 // kw) * geom.d[0]
-    cols = xp.arange(geom.out[1]).reshape(1, -1) * geom.s[1] - geom.p[1] + (p64 % kw) * geom.d[1]
-    idx = _wrap((rows * xa.shape[3] + cols).astype(xp.int64))
+    # flat index into the unpadded spatial volume, as PyTorch reports it: per dim, the window's start
+    # plus the (dilated) offset of ``pos`` in it, accumulated row-major
+    rest = pos.astype(xp.int64)
+    idx = 0
+    for dim in range(nd):
+        inner = math.prod(geom.k[dim + 1:])
+        start = xp.arange(geom.out[dim]).reshape((-1,) + (1,) * (nd - 1 - dim)) * geom.s[dim] - geom.p[dim]
+        idx = idx * xa.shape[2 + dim] + start + (rest // inner) * geom.d[dim]
+        rest = rest % inner
+    idx = _wrap(idx.astype(xp.int64, copy=False))
     return out, (idx.squeeze(0) if unbatched else idx)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """2-D max pooling over (N, C, H, W) or (C, H, W); ``return_indices`` gives flat H*W positions.
+
+    Example::
+
+        >>> F.max_pool2d(zoo_core.arange(16.).view(1, 1, 4, 4), 2)
+        tensor([[[[ 5.,  7.],
+                  [13., 15.]]]])
+    """
+    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """3-D max pooling over (N, C, D, H, W) or (C, D, H, W); ``return_indices`` gives flat D*H*W positions.
+
+    Example::
+
+        >>> y, i = F.max_pool3d(zoo_core.arange(8.).view(1, 1, 2, 2, 2), 2, return_indices=True)
+        >>> y.flatten().tolist(), i.flatten().tolist()
+        ([7.0], [7])
+    """
+    return _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -211,27 +248,24 @@ def _one(v):
 def _divisor(xp, geom, count_include_pad, divisor_override, dtype):
     if divisor_override:
         return divisor_override
-    h, w = geom.hw
-    ones = xp.ones((1, 1, h, w), dtype=dtype)
-    (ph, pw), (eh, ew) = geom.p, geom.extra
     # counting window: the input's ones, plus the zero padding when it counts (the ceil-mode overhang
     # past the padding never counts)
-    count = xp.zeros((1, 1, h + 2 * ph + eh, w + 2 * pw + ew), dtype=dtype)
+    count = xp.zeros(geom.padded_shape((1, 1) + tuple(geom.hw)), dtype=dtype)
     if count_include_pad:
-        count[:, :, :h + 2 * ph, :w + 2 * pw] = 1
+        count[(_ALL, _ALL) + tuple(slice(0, h + 2 * p) for h, p in zip(geom.hw, geom.p))] = 1
     else:
-        count[:, :, ph:ph + h, pw:pw + w] = 1
-    return geom.windows(xp, count).sum(axis=(2, 3))[0, 0]
+        geom.interior(count)[...] = 1
+    return geom.windows(xp, count).sum(axis=tuple(range(2, 2 + geom.nd)))[0, 0]
 
 
 def _avg(x, geom, div):
     xa = x._data
     xp = _backend.array_module(xa)
-    s = geom.windows(xp, geom.padded(xp, xa, 0)).sum(axis=(2, 3))
+    s = geom.windows(xp, geom.padded(xp, xa, 0)).sum(axis=tuple(range(2, 2 + geom.nd)))
     out = _wrap((s / div).astype(xa.dtype, copy=False))
     if x._rg and grad_mode.enabled:
         shape = xa.shape
-        record(out, "AvgPool2DBackward0", lambda g: (_avg_t(g, geom, div, shape),), (x,))
+        record(out, f"AvgPool{geom.nd}DBackward0", lambda g: (_avg_t(g, geom, div, shape),), (x,))
     return out
 
 
@@ -240,26 +274,53 @@ def _avg_t(g, geom, div, shape):
     xp = _backend.array_module(ga)
     out = _wrap(geom.place(xp, (ga / div).astype(ga.dtype, copy=False), shape))
     if g._rg and grad_mode.enabled:
-        record(out, "AvgPool2DBackwardBackward0", lambda gg: (_avg(gg, geom, div),), (g,))
+        record(out, f"AvgPool{geom.nd}DBackwardBackward0", lambda gg: (_avg(gg, geom, div),), (g,))
     return out
+
+
+def _avg_pool(op, nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    """``avg_pool2d``/``avg_pool3d`` of (N, C, *spatial) or (C, *spatial)."""
+    _check_input(op, input, nd)
+    unbatched = input._data.ndim == nd + 1
+    x = input.unsqueeze(0) if unbatched else input
+    xa = x._data
+    if xa.dtype.kind != "f":
+        raise RuntimeError(f"{op}: \"{op}\" not implemented for '{x.dtype.name}'")
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError(f"{op}: divisor must be not zero")
+    xp = _backend.array_module(xa)
+    geom = _Geom(op, xa.shape[2:], kernel_size, stride, padding, 1, ceil_mode)
+    div = _divisor(xp, geom, count_include_pad, divisor_override, xa.dtype)
+    out = _avg(x, geom, div)
+    return out.squeeze(0) if unbatched else out
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
-    """2-D average pooling over (N, C, H, W) or (C, H, W)."""
-    if input._data.ndim not in (3, 4):
-        raise RuntimeError(f"avg_pool2d: Expected 3D or 4D (batch mode) tensor for input, got shape "
-                           f"{tuple(input._data.shape)}")
-    unbatched = input._data.ndim == 3
-    x = input.unsqueeze(0) if unbatched else input
-    xa = x._data
-    if xa.dtype.kind != "f":
-        raise RuntimeError(f"avg_pool2d: \"avg_pool2d\" not implemented for '{x.dtype.name}'")
-    xp = _backend.array_module(xa)
-    geom = _Geom("avg_pool2d", xa.shape[2:], kernel_size, stride, padding, 1, ceil_mode)
-    div = _divisor(xp, geom, count_include_pad, divisor_override, xa.dtype)
-    out = _avg(x, geom, div)
-    return out.squeeze(0) if unbatched else out
+    """2-D average pooling over (N, C, H, W) or (C, H, W).
+
+    Example::
+
+        >>> F.avg_pool2d(zoo_core.arange(16.).view(1, 1, 4, 4), 2)
+        tensor([[[[ 2.5000,  4.5000],
+                  [10.5000, 12.5000]]]])
+    """
+    return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """3-D average pooling over (N, C, D, H, W) or (C, D, H, W); ``count_include_pad`` counts the zero
+    padding in the divisor, ``divisor_override`` replaces it.
+
+    Example::
+
+        >>> F.avg_pool3d(zoo_core.arange(8.).view(1, 1, 2, 2, 2), 2).flatten().tolist()
+        [3.5]
+    """
+    return _avg_pool("avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
@@ -277,9 +338,10 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 
 
 # ---- adaptive pooling ---------------------------------------------------------------------------
-def _adaptive_sizes(op, hw, output_size):
-    out = _pair(output_size, "output_size", op) if not isinstance(output_size, int) else (output_size, output_size)
-    return tuple(hw[i] if o is None else int(o) for i, o in enumerate(out))
+def _adaptive_sizes(op, sizes, output_size):
+    """The output size per spatial dim (``None`` keeps the input's)."""
+    out = _ntuple(output_size, len(sizes), "output_size", op)
+    return tuple(sizes[i] if o is None else int(o) for i, o in enumerate(out))
 
 
 def _region(i, size, out):
@@ -295,46 +357,102 @@ def _pool_matrix(xp, size, out, dtype):
     return m
 
 
-def adaptive_avg_pool2d(input, output_size):
-    """Average pooling to a fixed output size (regions as PyTorch computes them)."""
-    if input._data.ndim not in (3, 4):
-        raise RuntimeError(f"adaptive_avg_pool2d: Expected 3D or 4D tensor, got shape {tuple(input._data.shape)}")
-    h, w = input._data.shape[-2:]
-    oh, ow = _adaptive_sizes("adaptive_avg_pool2d", (h, w), output_size)
-    if h % oh == 0 and w % ow == 0:
-        return avg_pool2d(input, (h // oh, w // ow))
+def _adaptive_avg(op, nd, input, output_size):
+    """Adaptive average pooling of the last ``nd`` (2 or 3) dims: an exact average pool when the sizes
+    divide, else one averaging matrix per dim, applied by matmuls."""
+    if input._data.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{op}: Expected {nd + 1}D or {nd + 2}D tensor, got shape {tuple(input._data.shape)}")
+    sizes = input._data.shape[-nd:]
+    out = _adaptive_sizes(op, sizes, output_size)
+    if all(h % o == 0 for h, o in zip(sizes, out)):
+        pool = avg_pool2d if nd == 2 else avg_pool3d
+        return pool(input, tuple(h // o for h, o in zip(sizes, out)))
     xp = _backend.array_module(input._data)
     dt = input._data.dtype
-    ph = _wrap(_pool_matrix(xp, h, oh, dt))
-    pw = _wrap(_pool_matrix(xp, w, ow, dt))
-    return ph @ input @ pw.mT   # (oh, h) @ (..., h, w) @ (w, ow)
+    ph, pw = (_wrap(_pool_matrix(xp, h, o, dt)) for h, o in zip(sizes[-2:], out[-2:]))
+    y = ph @ input @ pw.mT                                     # (..., [D,] oh, ow)
+    if nd == 3:
+        pd = _wrap(_pool_matrix(xp, sizes[0], out[0], dt))
+        y = (pd @ y.flatten(-2)).unflatten(-1, out[1:])        # (..., od, oh, ow)
+    return y
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average pooling to a fixed output size (regions as PyTorch computes them).
+
+    Example::
+
+        >>> F.adaptive_avg_pool2d(zoo_core.ones(1, 2, 5, 7), (2, 3)).shape
+        zoo_core.Size([1, 2, 2, 3])
+    """
+    return _adaptive_avg("adaptive_avg_pool2d", 2, input, output_size)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """Average pooling of (N, C, D, H, W) or (C, D, H, W) to a fixed (D_out, H_out, W_out); ``None`` keeps a dim.
+
+    Example::
+
+        >>> F.adaptive_avg_pool3d(zoo_core.ones(1, 2, 5, 4, 7), (2, None, 3)).shape
+        zoo_core.Size([1, 2, 2, 4, 3])
+    """
+    return _adaptive_avg("adaptive_avg_pool3d", 3, input, output_size)
 
 
 def adaptive_avg_pool1d(input, output_size):
     return adaptive_avg_pool2d(input.unsqueeze(-2), (1, _one(output_size))).squeeze(-2)
 
 
-def adaptive_max_pool2d(input, output_size, return_indices=False):
-    """Max pooling to a fixed output size; ``return_indices`` gives flat H*W positions."""
-    if input._data.ndim not in (3, 4):
-        raise RuntimeError(f"adaptive_max_pool2d: Expected 3D or 4D tensor, got shape {tuple(input._data.shape)}")
-    h, w = input._data.shape[-2:]
-    oh, ow = _adaptive_sizes("adaptive_max_pool2d", (h, w), output_size)
-    if h % oh == 0 and w % ow == 0:
-        return max_pool2d(input, (h // oh, w // ow), return_indices=return_indices)
+def _adaptive_max(op, nd, input, output_size, return_indices):
+    """Adaptive max pooling of the last ``nd`` dims: an exact max pool when the sizes divide, else the
+    argmax of every region (flat positions in the input's spatial volume) and a gather there."""
+    if input._data.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{op}: Expected {nd + 1}D or {nd + 2}D tensor, got shape {tuple(input._data.shape)}")
+    sizes = input._data.shape[-nd:]
+    out = _adaptive_sizes(op, sizes, output_size)
+    if all(h % o == 0 for h, o in zip(sizes, out)):
+        pool = max_pool2d if nd == 2 else max_pool3d
+        return pool(input, tuple(h // o for h, o in zip(sizes, out)), return_indices=return_indices)
     xa = input._data
     xp = _backend.array_module(xa)
-    idx = xp.empty(xa.shape[:-2] + (oh, ow), dtype=xp.int64)
-    for i in range(oh):
-        a, b = _region(i, h, oh)
-        for j in range(ow):
-            c, d = _region(j, w, ow)
-            region = xa[..., a:b, c:d].reshape(xa.shape[:-2] + (-1,))
-            k = region.argmax(axis=-1)
-            idx[..., i, j] = (a + k // (d - c)) * w + c + k % (d - c)
+    lead = xa.shape[:-nd]
+    idx = xp.empty(lead + out, dtype=xp.int64)
+    for cell in itertools.product(*map(range, out)):
+        bounds = [_region(i, h, o) for i, h, o in zip(cell, sizes, out)]
+        region = xa[(Ellipsis,) + tuple(slice(a, b) for a, b in bounds)].reshape(lead + (-1,))
+        k = region.argmax(axis=-1)
+        lens = [b - a for a, b in bounds]
+        flat = 0
+        for j, ((a, _), h) in enumerate(zip(bounds, sizes)):
+            flat = flat * h + a + (k // math.prod(lens[j + 1:])) % lens[j]   # row-major in the input
+        idx[(Ellipsis,) + cell] = flat
     index = _wrap(idx)
-    out = input.flatten(-2).gather(-1, index.flatten(-2)).unflatten(-1, (oh, ow))
-    return (out, index) if return_indices else out
+    y = input.flatten(-nd).gather(-1, index.flatten(-nd)).unflatten(-1, out)
+    return (y, index) if return_indices else y
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max pooling to a fixed output size; ``return_indices`` gives flat H*W positions.
+
+    Example::
+
+        >>> F.adaptive_max_pool2d(zoo_core.arange(9.).view(1, 1, 3, 3), 2)
+        tensor([[[[4., 5.],
+                  [7., 8.]]]])
+    """
+    return _adaptive_max("adaptive_max_pool2d", 2, input, output_size, return_indices)
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Max pooling of (N, C, D, H, W) or (C, D, H, W) to a fixed size; ``return_indices`` gives flat D*H*W
+    positions.
+
+    Example::
+
+        >>> F.adaptive_max_pool3d(zoo_core.arange(27.).view(1, 1, 3, 3, 3), 2).flatten().tolist()
+        [13.0, 14.0, 16.0, 17.0, 22.0, 23.0, 25.0, 26.0]
+    """
+    return _adaptive_max("adaptive_max_pool3d", 3, input, output_size, return_indices)
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):

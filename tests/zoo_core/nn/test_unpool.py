@@ -1,4 +1,4 @@
-"""MaxUnpool1d/2d: the inverse of max pooling's indices against PyTorch (values, output_size, gradients),
+"""MaxUnpool1d/2d/3d: the inverse of max pooling's indices against PyTorch (values, output_size, gradients),
 gradcheck on every device, the modules, errors."""
 import os
 import sys
@@ -8,16 +8,16 @@ import numpy as np
 import pytest
 
 import zoo_core
-from zoo_core.nn._functional.unpool import max_unpool1d, max_unpool2d
-from zoo_core.nn.modules.unpool import MaxUnpool1d, MaxUnpool2d
+from zoo_core.nn._functional.unpool import max_unpool1d, max_unpool2d, max_unpool3d
+from zoo_core.nn.modules.unpool import MaxUnpool1d, MaxUnpool2d, MaxUnpool3d
 from zoo_core.testing.ops import OpCase, op_tests
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _nn_helpers import compare_layer  # noqa: E402
 
 # (imported from the new modules directly until zoo_core.nn / nn.functional re-export them)
-ZF = types.SimpleNamespace(max_unpool1d=max_unpool1d, max_unpool2d=max_unpool2d)
-ZNN = types.SimpleNamespace(MaxUnpool1d=MaxUnpool1d, MaxUnpool2d=MaxUnpool2d)
+ZF = types.SimpleNamespace(max_unpool1d=max_unpool1d, max_unpool2d=max_unpool2d, max_unpool3d=max_unpool3d)
+ZNN = types.SimpleNamespace(MaxUnpool1d=MaxUnpool1d, MaxUnpool2d=MaxUnpool2d, MaxUnpool3d=MaxUnpool3d)
 
 
 def _F(lib):
@@ -29,9 +29,9 @@ def _unpool(nd, shape, kernel, stride=None, padding=0, output_size=None, seed=0)
     src = np.random.default_rng(seed).permutation(int(np.prod(shape))).reshape(shape).astype(np.float64)
 
     def fn(lib, v):
-        pool = lib.nn.functional.max_pool2d if nd == 2 else lib.nn.functional.max_pool1d
+        pool = getattr(lib.nn.functional, f"max_pool{nd}d")
         _, idx = pool(lib.tensor(src, device=v.device), kernel, stride, padding, return_indices=True)
-        unpool = _F(lib).max_unpool2d if nd == 2 else _F(lib).max_unpool1d
+        unpool = getattr(_F(lib), f"max_unpool{nd}d")
         return unpool(v, idx, kernel, stride, padding, output_size)
     return fn
 
@@ -39,8 +39,8 @@ def _unpool(nd, shape, kernel, stride=None, padding=0, output_size=None, seed=0)
 def _round_trip(nd, kernel, stride=None, padding=0, output_size=None):
     """fn(lib, x): unpool(max_pool(x)) (gradients flow through both)."""
     def fn(lib, x):
-        pool = lib.nn.functional.max_pool2d if nd == 2 else lib.nn.functional.max_pool1d
-        unpool = _F(lib).max_unpool2d if nd == 2 else _F(lib).max_unpool1d
+        pool = getattr(lib.nn.functional, f"max_pool{nd}d")
+        unpool = getattr(_F(lib), f"max_unpool{nd}d")
         y, idx = pool(x, kernel, stride, padding, return_indices=True)
         return unpool(y, idx, kernel, stride, padding, output_size)
     return fn
@@ -55,7 +55,11 @@ CASES = [
     OpCase("unpool1d_k2_odd_length", _unpool(1, (2, 3, 9), 2, output_size=(9,)), [(2, 3, 4)]),
     OpCase("unpool1d_k3_s3_p1", _unpool(1, (2, 3, 10), 3, 3, 1), [(2, 3, 4)]),
     OpCase("unpool1d_unbatched", _unpool(1, (3, 8), 4), [(3, 2)]),
+    OpCase("unpool3d_k2", _unpool(3, (1, 2, 4, 4, 6), 2), [(1, 2, 2, 2, 3)]),
+    OpCase("unpool3d_k3_s3_p1_output_size", _unpool(3, (1, 2, 5, 4, 5), 3, 3, 1, (5, 4, 5)), [(1, 2, 2, 2, 2)]),
+    OpCase("unpool3d_unbatched", _unpool(3, (2, 4, 2, 4), (2, 1, 2)), [(2, 2, 2, 2)]),
     OpCase("round_trip2d", _round_trip(2, 2), [(2, 2, 4, 6)]),
+    OpCase("round_trip3d", _round_trip(3, (2, 2, 1), output_size=[1, 2, 5, 4, 3]), [(1, 2, 5, 4, 3)]),
     OpCase("round_trip1d_padding", _round_trip(1, 3, 3, 1, [9]), [(2, 2, 9)]),
     # overlapping windows can pick one input twice: the forward keeps it once but the backward (a gather,
     # as PyTorch's) sends the gradient along both windows, so this is compared with PyTorch, not gradcheck
@@ -78,7 +82,8 @@ def test_forward_values():
 
 
 @pytest.mark.parametrize("pool,unpool,shape", [("max_pool2d", max_unpool2d, (2, 3, 6, 6)),
-                                                ("max_pool1d", max_unpool1d, (2, 3, 8))])
+                                                ("max_pool1d", max_unpool1d, (2, 3, 8)),
+                                                ("max_pool3d", max_unpool3d, (2, 3, 4, 4, 2))])
 def test_round_trip_keeps_the_maxima_in_place(pool, unpool, shape):
     x = zoo_core.tensor(np.random.default_rng(0).standard_normal(shape))
     y, i = getattr(zoo_core.nn.functional, pool)(x, 2, return_indices=True)
@@ -109,7 +114,7 @@ def test_double_backward_matches_torch():
 def _pool_then(kernel, stride=None, padding=0, output_size=None):
     def call(m, x):
         lib = zoo_core if isinstance(x, zoo_core.Tensor) else sys.modules["torch"]
-        pool = lib.nn.functional.max_pool2d if "2d" in type(m).__name__ else lib.nn.functional.max_pool1d
+        pool = getattr(lib.nn.functional, f"max_pool{type(m).__name__[-2:]}")
         return m(*pool(x, kernel, stride, padding, return_indices=True), output_size=output_size)
     return call
 
@@ -118,6 +123,9 @@ LAYERS = [
     (lambda nn: nn.MaxUnpool2d(2), (2, 3, 6, 8), _pool_then(2)),
     (lambda nn: nn.MaxUnpool2d(3, stride=2, padding=1), (2, 2, 7, 7), _pool_then(3, 2, 1, (7, 7))),
     (lambda nn: nn.MaxUnpool2d((2, 3)), (3, 4, 6), _pool_then((2, 3))),
+    (lambda nn: nn.MaxUnpool3d(2), (1, 2, 4, 4, 6), _pool_then(2)),
+    (lambda nn: nn.MaxUnpool3d((3, 2, 2), stride=2, padding=(1, 0, 1)), (2, 5, 4, 5), _pool_then((3, 2, 2), 2, (1, 0, 1),
+                                                                                             (5, 4, 5))),
     (lambda nn: nn.MaxUnpool1d(2), (2, 3, 9), _pool_then(2, output_size=[2, 3, 9])),
     (lambda nn: nn.MaxUnpool1d(3, stride=2, padding=1), (3, 9), _pool_then(3, 2, 1)),
 ]
@@ -171,6 +179,12 @@ ERRORS = [
      "output_size should be a sequence containing 2 or 4 elements, but it has a length of '3'"),
     (lambda: max_unpool2d(V, I, (2, 3, 4)), ValueError,
      "max_unpool2d: expected kernel_size to be a single int or a pair"),
+    (lambda: max_unpool3d(V, I, 2), RuntimeError,
+     "Input to max_unpooling3d should be a 4d or 5d Tensor, but got a tensor with 3 dimensions"),
+    (lambda: max_unpool3d(V[None, None], I[None, None], 2, output_size=[2, 2]), ValueError,
+     "output_size should be a sequence containing 3 or 5 elements, but it has a length of '2'"),
+    (lambda: max_unpool3d(V[None, None], I[None, None] + 1, (1, 1, 2)), RuntimeError,
+     "Found an invalid max index: 8 \\(output volumes are of size 1x1x8\\)"),
 ]
 
 

@@ -1,4 +1,4 @@
-"""``max_unpool1d/2d``: the partial inverse of ``max_pool1d/2d(return_indices=True)`` — every value goes
+"""``max_unpool1d/2d/3d``: the partial inverse of ``max_pool1d/2d/3d(return_indices=True)`` — every value goes
 back to the flat position (per (N, C) plane) its index names, the rest of the output is zero.
 
 Primitives on (planes, positions) arrays: ``_scatter`` (the unpool) and ``_gather`` (its backward, as in
@@ -11,12 +11,12 @@ import numpy as np
 from ... import _backend
 from ...autograd import grad_mode
 from ...autograd.graph import record
-from ...ops.conv import _pair
+from ...ops.conv import _pair, _triple
 from ...ops.indexing import _ufunc_at
 from ...ops.misc import _TORCH_NAMES
 from ...tensor import _wrap, check_same_device
 
-__all__ = ["max_unpool1d", "max_unpool2d"]
+__all__ = ["max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
 
 def _scatter(x, flat, size, add):
@@ -115,6 +115,23 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     p = _pair(padding, "padding", "max_unpool2d")
     _check_dims("max_unpooling2d", input, 2)
     return _unpool(input, indices, _output_size(input.shape[-2:], k, s, p, output_size))
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Undo ``max_pool3d(..., return_indices=True)``: (N, C, D, H, W) or (C, D, H, W) values at their flat
+    (D*H*W) ``indices`` into a zero (N, C, D_out, H_out, W_out) output.
+
+    Example::
+
+        >>> y, i = F.max_pool3d(zoo_core.arange(8.).view(1, 1, 2, 2, 2), 2, return_indices=True)
+        >>> F.max_unpool3d(y, i, 2).flatten().tolist()
+        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 7.0]
+    """
+    k = _triple(kernel_size, "kernel_size", "max_unpool3d")
+    s = _triple(stride if stride is not None else kernel_size, "stride", "max_unpool3d")
+    p = _triple(padding, "padding", "max_unpool3d")
+    _check_dims("max_unpooling3d", input, 3)
+    return _unpool(input, indices, _output_size(input.shape[-3:], k, s, p, output_size))
 
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):

@@ -1,4 +1,4 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose1d``, ``ConvTranspose2d``.
+"""Convolution layers: ``Conv1d/2d/3d``, ``ConvTranspose1d/2d/3d``.
 
 Hyperparameters are stored as tuples (``kernel_size=(3, 3)``) exactly as PyTorch does, so ``repr`` and
 ``state_dict`` match. Non-zero ``padding_mode`` pads with ``F.pad`` first, then convolves unpadded.
@@ -8,9 +8,10 @@ import math
 from .. import functional as F, init
 from ..module import Module
 from ..parameter import Parameter
+from ...ops.conv import conv3d, conv_transpose3d
 from ...ops.creation import empty
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 
 def _ntuple(v, n):
@@ -97,7 +98,7 @@ class _ConvNd(Module):
 
 
 class _Conv(_ConvNd):
-    """A (non-transposed) convolution: ints become tuples; forward is one ``F.conv1d``/``F.conv2d``."""
+    """A (non-transposed) convolution: ints become tuples; forward is one ``F.conv1d/2d/3d``."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, padding_mode="zeros", device=None, dtype=None):
@@ -107,7 +108,7 @@ class _Conv(_ConvNd):
                          False, _ntuple(0, n), groups, bias, padding_mode, device, dtype)
 
     def _conv_forward(self, input, weight, bias):
-        conv = F.conv2d if self._dims == 2 else F.conv1d
+        conv = F.conv2d if self._dims == 2 else F.conv1d if self._dims == 1 else conv3d
         if self.padding_mode != "zeros":
             input = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
             return conv(input, weight, bias, self.stride, 0, self.dilation, self.groups)
@@ -138,6 +139,31 @@ class Conv2d(_Conv):
         >>> m(zoo_core.randn(2, 3, 16, 16)).shape
         zoo_core.Size([2, 8, 16, 16])
     """
+
+
+class Conv3d(_Conv):
+    r"""3-D convolution (cross-correlation) over an (N, C_in, D, H, W) input.
+
+    Args:
+        in_channels, out_channels: channels of the input and output
+        kernel_size, stride, dilation: an int or a triple
+        padding: an int, a triple, ``"valid"`` or ``"same"`` (default 0)
+        groups: split channels into blocked connections (default 1)
+        bias: learn an additive bias (default True)
+        padding_mode: ``"zeros"``, ``"reflect"``, ``"replicate"`` or ``"circular"``
+
+    Shape: input ``(N, C_in, D, H, W)`` or ``(C_in, D, H, W)``, output ``(N, C_out, D_out, H_out, W_out)``
+    with :math:`D_{out} = \lfloor (D + 2p - d (k - 1) - 1) / s + 1 \rfloor` (likewise H, W).
+    Initialisation (as PyTorch): ``W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))``,
+    ``fan_in = C_in/groups * kd * kh * kw``.
+
+    Example::
+
+        >>> m = nn.Conv3d(2, 4, 3, padding=1)
+        >>> m(zoo_core.randn(1, 2, 4, 6, 6)).shape
+        zoo_core.Size([1, 4, 4, 6, 6])
+    """
+    _dims = 3
 
 
 class Conv1d(_Conv):
@@ -203,6 +229,26 @@ class ConvTranspose2d(_ConvTransposeNd):
         output_padding = self._output_padding(input, output_size)
         return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, output_padding,
                                   self.groups, self.dilation)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    r"""Transposed 3-D convolution (the gradient of ``Conv3d`` with respect to its input).
+
+    Args as ``Conv3d`` plus ``output_padding``; ``forward`` takes an optional ``output_size`` (3 or 5
+    elements) that picks the output_padding. Weight ``(C_in, C_out/groups, kd, kh, kw)``.
+
+    Example::
+
+        >>> m = nn.ConvTranspose3d(4, 2, 3, stride=2, padding=1)
+        >>> m(zoo_core.randn(1, 4, 2, 3, 3), output_size=(4, 6, 5)).shape
+        zoo_core.Size([1, 2, 4, 6, 5])
+    """
+    _dims = 3
+
+    def forward(self, input, output_size=None):
+        output_padding = self._output_padding(input, output_size)
+        return conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding, output_padding,
+                                self.groups, self.dilation)
 
 
 class ConvTranspose1d(_ConvTransposeNd):

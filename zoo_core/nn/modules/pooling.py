@@ -1,10 +1,12 @@
-"""Pooling layers: ``MaxPool1d/2d``, ``AvgPool1d/2d``, ``AdaptiveAvgPool1d/2d``, ``AdaptiveMaxPool1d/2d``,
+"""Pooling layers: ``MaxPool1d/2d/3d``, ``AvgPool1d/2d/3d``, ``AdaptiveAvgPool1d/2d/3d``,
+``AdaptiveMaxPool1d/2d/3d``,
 ``LPPool1d/2d``. Thin wrappers over ``zoo_core.ops.pool``; arguments stored (and printed) as PyTorch does."""
 from .. import functional as F
 from ..module import Module
 
-__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
-           "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "LPPool1d", "LPPool2d"]
+__all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d",
+           "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
+           "LPPool1d", "LPPool2d"]
 
 
 class _MaxPoolNd(Module):
@@ -39,6 +41,21 @@ class MaxPool2d(_MaxPoolNd):
 
     def forward(self, input):
         return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+
+class MaxPool3d(_MaxPoolNd):
+    r"""3-D max pooling over an (N, C, D, H, W) or (C, D, H, W) input; arguments as ``MaxPool2d`` with ints or
+    triples (``return_indices`` gives flat D*H*W positions, for ``MaxUnpool3d``).
+
+    Example::
+
+        >>> nn.MaxPool3d(2)(zoo_core.randn(1, 3, 4, 8, 8)).shape
+        zoo_core.Size([1, 3, 2, 4, 4])
+    """
+
+    def forward(self, input):
+        return F.max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation,
                             ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
 
@@ -81,15 +98,8 @@ class AvgPool1d(_AvgPoolNd):
                             self.count_include_pad)
 
 
-class AvgPool2d(_AvgPoolNd):
-    """2-D average pooling; ``count_include_pad`` counts the zero padding, ``divisor_override`` replaces
-    the window size as divisor.
-
-    Example::
-
-        >>> nn.AvgPool2d(2)(zoo_core.ones(1, 1, 4, 4)).shape
-        zoo_core.Size([1, 1, 2, 2])
-    """
+class _AvgPoolDivisor(_AvgPoolNd):
+    """2-D and 3-D average pooling (arguments kept as given; they also take ``divisor_override``)."""
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                  divisor_override=None):
@@ -102,8 +112,32 @@ class AvgPool2d(_AvgPoolNd):
         self.divisor_override = divisor_override
 
     def forward(self, input):
-        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad, self.divisor_override)
+        return self._pool(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                          self.count_include_pad, self.divisor_override)
+
+
+class AvgPool2d(_AvgPoolDivisor):
+    """2-D average pooling; ``count_include_pad`` counts the zero padding, ``divisor_override`` replaces
+    the window size as divisor.
+
+    Example::
+
+        >>> nn.AvgPool2d(2)(zoo_core.ones(1, 1, 4, 4)).shape
+        zoo_core.Size([1, 1, 2, 2])
+    """
+    _pool = staticmethod(F.avg_pool2d)
+
+
+class AvgPool3d(_AvgPoolDivisor):
+    """3-D average pooling over an (N, C, D, H, W) or (C, D, H, W) input; arguments as ``AvgPool2d`` with
+    ints or triples.
+
+    Example::
+
+        >>> nn.AvgPool3d(2, stride=1)(zoo_core.ones(1, 1, 3, 4, 4)).shape
+        zoo_core.Size([1, 1, 2, 3, 3])
+    """
+    _pool = staticmethod(F.avg_pool3d)
 
 
 class _AdaptivePoolNd(Module):
@@ -128,6 +162,20 @@ class AdaptiveAvgPool2d(_AdaptivePoolNd):
         return F.adaptive_avg_pool2d(input, self.output_size)
 
 
+class AdaptiveAvgPool3d(_AdaptivePoolNd):
+    """Average pooling of an (N, C, D, H, W) input to a fixed ``output_size`` (an int or a triple; None keeps
+    that dim).
+
+    Example::
+
+        >>> nn.AdaptiveAvgPool3d((1, None, 2))(zoo_core.randn(2, 5, 3, 4, 6)).shape
+        zoo_core.Size([2, 5, 1, 4, 2])
+    """
+
+    def forward(self, input):
+        return F.adaptive_avg_pool3d(input, self.output_size)
+
+
 class AdaptiveAvgPool1d(_AdaptivePoolNd):
     """Average pooling of an (N, C, L) input to a fixed length."""
 
@@ -146,6 +194,20 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
 
     def forward(self, input):
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """Max pooling of an (N, C, D, H, W) input to a fixed ``output_size``; ``return_indices`` also returns
+    the flat (D*H*W) argmax positions.
+
+    Example::
+
+        >>> nn.AdaptiveMaxPool3d(2)(zoo_core.randn(1, 3, 5, 5, 4)).shape
+        zoo_core.Size([1, 3, 2, 2, 2])
+    """
+
+    def forward(self, input):
+        return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
 
 
 class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):

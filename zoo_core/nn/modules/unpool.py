@@ -1,10 +1,10 @@
-"""Max unpooling layers: ``MaxUnpool1d/2d``, the partial inverses of ``MaxPool1d/2d(return_indices=True)``.
+"""Max unpooling layers: ``MaxUnpool1d/2d/3d``, the partial inverses of ``MaxPool1d/2d/3d(return_indices=True)``.
 Thin wrappers over ``zoo_core.nn._functional.unpool``; arguments stored (and printed) as PyTorch does."""
-from .._functional.unpool import max_unpool1d, max_unpool2d
+from .._functional.unpool import max_unpool1d, max_unpool2d, max_unpool3d
 from ..module import Module
-from ...ops.conv import _pair
+from ...ops.conv import _pair, _triple
 
-__all__ = ["MaxUnpool1d", "MaxUnpool2d"]
+__all__ = ["MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d"]
 
 
 class _MaxUnpoolNd(Module):
@@ -41,6 +41,30 @@ class MaxUnpool2d(_MaxUnpoolNd):
 
     def forward(self, input, indices, output_size=None):
         return max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    r"""Put the maxima of ``MaxPool3d(return_indices=True)`` back where they came from; see ``MaxUnpool2d``.
+
+    Shape: input and indices ``(N, C, D_in, H_in, W_in)`` or ``(C, D_in, H_in, W_in)``; output
+    ``(N, C, D_out, H_out, W_out)``, ``D_out = (D_in - 1) * stride - 2 * padding + kernel_size`` (per dim)
+    or ``output_size``.
+
+    Example::
+
+        >>> pool, unpool = nn.MaxPool3d(2, return_indices=True), nn.MaxUnpool3d(2)
+        >>> unpool(*pool(zoo_core.arange(16.).view(1, 1, 2, 2, 4))).flatten().tolist()
+        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 13.0, 0.0, 15.0]
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = _triple(kernel_size, "kernel_size", "MaxUnpool3d")
+        self.stride = _triple(stride if stride is not None else kernel_size, "stride", "MaxUnpool3d")
+        self.padding = _triple(padding, "padding", "MaxUnpool3d")
+
+    def forward(self, input, indices, output_size=None):
+        return max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
 
 
 class MaxUnpool1d(_MaxUnpoolNd):
