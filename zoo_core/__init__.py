@@ -16,8 +16,8 @@ _warnings.filterwarnings("ignore", message=r"(divide by zero|invalid value|overf
 
 from . import _dtype  # noqa: E402
 from ._backend import device
-from ._dtype import (bool, double, dtype, float, float16, float32, float64, get_default_dtype, half, int,
-                     int8, int16, int32, int64, long, promote_types, set_default_dtype, short, uint8)
+from ._dtype import (bfloat16, bool, double, dtype, finfo, float, float16, float32, float64, get_default_dtype, half,
+                     iinfo, int, int8, int16, int32, int64, long, promote_types, set_default_dtype, short, uint8)
 from .tensor import Size, Tensor
 from . import autograd
 from .autograd import Function, enable_grad, inference_mode, no_grad, set_grad_enabled
@@ -49,7 +49,12 @@ from .random import (Generator, bernoulli, default_generator, get_rng_state, ini
                      randperm, seed, set_rng_state)
 from . import cuda, linalg, special
 from .dlpack import from_dlpack
+from ._legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
+                      LongTensor, ShortTensor)
 from ._tensor_str import get_printoptions, printoptions, set_printoptions
+from ._runtime import (are_deterministic_algorithms_enabled, compile, get_num_interop_threads, get_num_threads,
+                       is_deterministic_algorithms_warn_only_enabled, set_num_interop_threads, set_num_threads,
+                       use_deterministic_algorithms)
 
 __version__ = "0.1.0"
 float = float32
@@ -71,7 +76,8 @@ def load(f, map_location=None, weights_only=True, **kwargs):
 
 # Subpackages load on first use, so `import zoo_core` stays close to `import numpy` in time; the plugin
 # host and the hub in particular read no entry points and import no pluggy until asked.
-_LAZY = ("nn", "optim", "data", "utils", "serialization", "hub", "plugins", "testing", "cli")
+_LAZY = ("nn", "optim", "data", "utils", "serialization", "hub", "plugins", "testing", "cli", "amp", "backends",
+         "accelerator")
 
 
 def __getattr__(name):
@@ -81,8 +87,11 @@ def __getattr__(name):
     if name in _LAZY:
         import importlib
         return importlib.import_module(f".{name}", __name__)
+    if name == "autocast":
+        from .amp import autocast
+        return autocast
     raise AttributeError(f"module 'zoo_core' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY) | {"hookimpl"})
+    return sorted(set(globals()) | set(_LAZY) | {"hookimpl", "autocast"})

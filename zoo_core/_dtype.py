@@ -46,13 +46,33 @@ uint8 = dtype("uint8", np.uint8, 1)
 bool = dtype("bool", np.bool_, 0)
 
 ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool)
+
+
+class _Unsupported:
+    """A PyTorch dtype that zoo names but cannot store (numpy has no bfloat16): comparing with it and
+    building dtype tables work; making a tensor of it raises ``TypeError`` with what to use instead."""
+    __slots__ = ("name", "itemsize")
+    is_floating_point, is_signed, category = True, True, 2
+
+    def __init__(self, name, itemsize):
+        self.name, self.itemsize = name, itemsize
+
+    def __repr__(self):
+        return f"zoo_core.{self.name}"
+
+    def __reduce__(self):
+        return (getattr_dtype, (self.name,))
+
+
+bfloat16 = _Unsupported("bfloat16", 2)
+_UNSUPPORTED = {"bfloat16": bfloat16}
 BY_NAME = {d.name: d for d in ALL}
 BY_NP = {d.np: d for d in ALL}
 BY_NP.update({d.np.type: d for d in ALL})
 
 
 def getattr_dtype(name):
-    return BY_NAME[name]
+    return BY_NAME[name] if name in BY_NAME else _UNSUPPORTED[name]
 
 
 class _Default:
@@ -89,6 +109,9 @@ def to_dtype(d):
         r = BY_NAME.get(d.replace("torch.", "").replace("zoo_core.", ""))
         if r is not None:
             return r
+    if type(d) is _Unsupported or (isinstance(d, str) and d.split(".")[-1] in _UNSUPPORTED):
+        raise TypeError(f"zoo_core cannot store {d!r} tensors (numpy has no {getattr(d, 'name', d)}): use "
+                        "float32, or float16 to halve memory; bfloat16 checkpoints load as float32")
     try:
         r = BY_NP.get(np.dtype(d))
     except TypeError:
@@ -136,3 +159,58 @@ def result_type(*operands):
     if scalar_cat >= 0 and (r is None or scalar_cat > r.category):
         r = (bool, int64, _default.float)[scalar_cat]
     return r
+
+
+class finfo:
+    """Machine limits of a floating dtype (``torch.finfo``): ``bits``, ``eps``, ``max``, ``min``, ``tiny``
+    (= ``smallest_normal``), ``resolution``, ``dtype``; the default dtype when called without one.
+
+    Example::
+
+        >>> zoo_core.finfo(zoo_core.float16).max
+        65504.0
+    """
+
+    def __init__(self, type=None):
+        if type is bfloat16:   # 8 exponent bits like float32, 8 significand bits
+            self.bits, self.dtype, self.eps, self.max = 16, "bfloat16", 0.0078125, 3.3895313892515355e+38
+            self.min, self.tiny = -self.max, 1.1754943508222875e-38
+            self.smallest_normal, self.resolution = self.tiny, 0.01
+            return
+        d = get_default_dtype() if type is None else to_dtype(type)
+        if not d.is_floating_point:
+            raise TypeError(f"torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
+                            f"'{d.name}'")
+        fi = np.finfo(d.np)
+        self.bits, self.dtype = _pyint(fi.bits), d.name
+        self.eps, self.max, self.min = _pyfloat(fi.eps), _pyfloat(fi.max), _pyfloat(fi.min)
+        self.tiny = self.smallest_normal = _pyfloat(fi.tiny)
+        self.resolution = 10.0 ** -fi.precision
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.tiny:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Limits of an integer dtype (``torch.iinfo``): ``bits``, ``max``, ``min``, ``dtype``.
+
+    Example::
+
+        >>> zoo_core.iinfo(zoo_core.int8).min
+        -128
+    """
+
+    def __init__(self, type):
+        d = to_dtype(type)
+        if d.is_floating_point:
+            raise TypeError(f"torch.iinfo() requires an integer input type. Use torch.finfo to handle "
+                            f"'{d.name}'")
+        if d.np == np.bool_:
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        ii = np.iinfo(d.np)
+        self.bits, self.dtype = _pyint(ii.bits), d.name
+        self.max, self.min = _pyint(ii.max), _pyint(ii.min)
+
+    def __repr__(self):
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"

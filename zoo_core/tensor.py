@@ -157,10 +157,11 @@ class Tensor:
         d = self._data
         return d.ctypes.data if type(d) is np.ndarray else d.data.ptr
 
-    def type(self, dtype=None):
+    def type(self, dtype=None, non_blocking=False):
+        from . import _legacy
         if dtype is None:
-            return type_name(self)
-        return self.to(dtype)
+            return _legacy.type_name(self)
+        return _legacy.cast(self, dtype)
 
     # ---- autograd state -------------------------------------------------------------------------
     @property
@@ -425,11 +426,8 @@ def _wrap_dim(dim, ndim, op="dim"):
 
 
 def type_name(t):
-    names = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-             "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",
-             "uint8": "ByteTensor", "bool": "BoolTensor"}
-    prefix = "zoo_core.cuda." if t.is_cuda else "zoo_core."
-    return prefix + names[t._data.dtype.name]
+    from ._legacy import type_name
+    return type_name(t)
 
 
 def _parse_to(args, kwargs):
@@ -443,9 +441,9 @@ def _parse_to(args, kwargs):
     for a in args:
         if isinstance(a, Tensor):
             dev, dt = a.device, a.dtype
-        elif isinstance(a, (_dtype.dtype, type)) or (isinstance(a, np.dtype)):
+        elif isinstance(a, (_dtype.dtype, _dtype._Unsupported, type)) or (isinstance(a, np.dtype)):
             dt = a
-        elif isinstance(a, str) and a.replace("torch.", "").replace("zoo_core.", "") in _dtype.BY_NAME:
+        elif isinstance(a, str) and a.split(".")[-1] in _dtype.BY_NAME.keys() | _dtype._UNSUPPORTED.keys():
             dt = a
         elif isinstance(a, (str, _backend.device, int)):
             dev = a

@@ -216,7 +216,7 @@ def _param_line(key, p, typename=False):
         return f"  ({key}): Object of type: {type(p).__name__}"
     size = "x".join(str(s) for s in p.shape)
     dev = "" if p.device.type == "cpu" else f" ({p.device})"
-    what = type_name(p) if typename else f"zoo_core.{p.dtype.name}"
+    what = type_name(p).replace("torch.", "zoo_core.", 1) if typename else f"zoo_core.{p.dtype.name}"
     kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
     return f"  ({key}): {kind} containing: [{what} of size {size}{dev}]"
 

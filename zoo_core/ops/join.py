@@ -56,7 +56,7 @@ def _cast(g, dt):
 
 
 # ---- cat / stack -------------------------------------------------------------------------------
-def cat(tensors, dim=0):
+def cat(tensors, dim=0, *, out=None):
     """Concatenate ``tensors`` along an existing dim ``dim`` (dtypes promoted as in PyTorch).
 
     Example::
@@ -104,6 +104,9 @@ def cat(tensors, dim=0):
                 off += n
             return tuple(out)
         record(y, "CatBackward0", backward, tuple(tensors))
+    if out is not None:
+        from .arith import _out
+        return _out(y, out)
     return y
 
 

@@ -32,7 +32,7 @@ def _mT(t):
 
 
 # ---- matmul and friends -------------------------------------------------------------------------
-def matmul(input, other):
+def matmul(input, other, *, out=None):
     """Matrix product with PyTorch's rules: 1-D @ 1-D is a dot product, a 1-D operand is a row (left)
     or column (right) vector that is removed from the result, and batch dims broadcast.
 
@@ -55,6 +55,9 @@ def matmul(input, other):
     if grad_mode.enabled and (input._rg or other._rg):
         record(r, "MmBackward0" if xa.ndim == 2 and xb.ndim == 2 else "MatmulBackward0",
                lambda g: _matmul_backward(g, input, other), (input, other), (input, other))
+    if out is not None:
+        from .arith import _out
+        return _out(r, out)
     return r
 
 
@@ -102,7 +105,7 @@ def _matmul_backward(g, a, b):
     return ga, gb
 
 
-def mm(input, mat2):
+def mm(input, mat2, *, out=None):
     """Product of two 2-D tensors (no broadcasting).
 
     Example::
@@ -115,10 +118,10 @@ def mm(input, mat2):
                            f"(shapes {tuple(input._data.shape)} and {tuple(mat2._data.shape)})")
     if input._data.shape[1] != mat2._data.shape[0]:
         raise _product_error("mm", input._data.shape, mat2._data.shape)
-    return matmul(input, mat2)
+    return matmul(input, mat2, out=out)
 
 
-def bmm(input, mat2):
+def bmm(input, mat2, *, out=None):
     """Batched product of two 3-D tensors with equal batch sizes (no broadcasting).
 
     Example::
@@ -133,7 +136,7 @@ def bmm(input, mat2):
         raise RuntimeError(f"bmm: batch sizes {sa[0]} and {sb[0]} do not match (shapes {sa} and {sb})")
     if sa[2] != sb[1]:
         raise _product_error("bmm", sa, sb)
-    return matmul(input, mat2)
+    return matmul(input, mat2, out=out)
 
 
 def dot(input, other):

@@ -309,7 +309,7 @@ def test_validation_errors():
         optim.Adagrad(ps, lr_decay=-1)
     with pytest.raises(ValueError, match="optimizer got an empty parameter list"):
         optim.SGD([], lr=0.1)
-    with pytest.raises(TypeError, match="should be an iterable of Tensors or dicts, but got zoo_core.FloatTensor"):
+    with pytest.raises(TypeError, match="should be an iterable of Tensors or dicts, but got torch.FloatTensor"):
         optim.SGD(ps[0], lr=0.1)
     with pytest.raises(TypeError, match="optimizer can only optimize Tensors, but one of the params is int"):
         optim.SGD([ps[0], 3], lr=0.1)

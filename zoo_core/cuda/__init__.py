@@ -14,8 +14,8 @@ Example::
     >>> dev = "cuda" if zoo_core.cuda.is_available() else "cpu"
     >>> zoo_core.cuda.manual_seed_all(0)   # safe without a GPU
 """
-from . import _backend
-from . import random as _random
+from .. import _backend
+from .. import random as _random
 
 _available = None
 
@@ -87,6 +87,30 @@ def get_device_capability(device=None):
     cp = _require("get_device_capability")
     props = cp.cuda.runtime.getDeviceProperties(_index(device, "get_device_capability"))
     return props["major"], props["minor"]
+
+
+def is_bf16_supported(including_emulation=True):
+    """False: zoo has no bfloat16 tensors (numpy has no bfloat16), whatever the GPU supports."""
+    return False
+
+
+def get_device_properties(device=None):
+    """Name, compute capability, memory and multiprocessor count of a CUDA device."""
+    cp = _require("get_device_properties")
+    props = cp.cuda.runtime.getDeviceProperties(_index(device, "get_device_properties"))
+    name = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
+    return _DeviceProperties(name, props["major"], props["minor"], props.get("totalGlobalMem", 0),
+                             props.get("multiProcessorCount", 0))
+
+
+class _DeviceProperties:
+    def __init__(self, name, major, minor, total_memory, multi_processor_count):
+        self.name, self.major, self.minor = name, major, minor
+        self.total_memory, self.multi_processor_count = total_memory, multi_processor_count
+
+    def __repr__(self):
+        return (f"_CudaDeviceProperties(name='{self.name}', major={self.major}, minor={self.minor}, "
+                f"total_memory={self.total_memory // 2 ** 20}MB, multi_processor_count={self.multi_processor_count})")
 
 
 class device:
@@ -190,3 +214,13 @@ __all__ = ["is_available", "device_count", "current_device", "set_device", "sync
            "get_device_capability", "device", "empty_cache", "memory_allocated", "memory_reserved",
            "manual_seed", "manual_seed_all", "seed", "seed_all", "initial_seed", "get_rng_state",
            "set_rng_state", "get_rng_state_all", "set_rng_state_all"]
+
+
+def __getattr__(name):
+    from .. import _legacy
+    if name in _legacy.NAMES.values():   # torch.cuda.FloatTensor and friends
+        return next(c for c in _legacy.CUDA.values() if c.__name__ == name)
+    if name == "amp":   # ``torch.cuda.amp`` without importing it (or CuPy) with zoo_core.cuda
+        import importlib
+        return importlib.import_module(".amp", __name__)
+    raise AttributeError(f"module 'zoo_core.cuda' has no attribute {name!r}")
