@@ -135,3 +135,9 @@ def test_embedding_of_no_indices_backpropagates_zeros(device):
     out = zoo_core.nn.functional.embedding(zoo_core.tensor([], dtype=zoo_core.int64, device=device), w)
     out.sum().backward()
     assert out.shape == (0, 2) and w.grad.tolist() == [[0.0, 0.0]] * 3
+
+
+@pytest.mark.gpu
+def test_embedding_names_both_devices_when_they_differ():
+    with pytest.raises(RuntimeError, match="embedding: .*cpu and cuda:0"):
+        F.embedding(zoo_core.tensor([0, 1], device="cuda"), zoo_core.randn(3, 2))
