@@ -3,6 +3,13 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
+def _doctest_cwd(request, tmp_path, monkeypatch):
+    """Docstring examples that save files write them into a fresh temporary directory, not the checkout."""
+    if type(request.node).__name__ == "DoctestItem":
+        monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
 def _doctest_names(doctest_namespace):
     import numpy as np
     import zoo_core
