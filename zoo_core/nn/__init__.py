@@ -3,6 +3,8 @@ from . import functional, init, utils
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .module import Module, register_module_forward_hook, register_module_forward_pre_hook
 from .parameter import Buffer, Parameter
+from . import parallel
+from .parallel import DataParallel
 from .modules.activation import *  # noqa: F401,F403
 from .modules.conv import *  # noqa: F401,F403
 from .modules.dropout import *  # noqa: F401,F403

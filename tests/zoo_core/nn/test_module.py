@@ -446,3 +446,14 @@ def test_parameter_basics():
     p = nn.Parameter(zoo_core.ones(2))
     assert p.requires_grad and p.is_leaf and repr(p).startswith("Parameter containing:\n")
     assert not nn.Parameter(zoo_core.ones(1), requires_grad=False).requires_grad
+
+
+def test_data_parallel_wraps_like_torch():
+    torch = pytest.importorskip("torch")
+    zp, tp = nn.DataParallel(nn.Linear(3, 2)), torch.nn.DataParallel(torch.nn.Linear(3, 2))
+    assert list(zp.state_dict()) == list(tp.state_dict()) == ["module.weight", "module.bias"]
+    zp.load_state_dict({k: zoo_core.tensor(v.detach().numpy()) for k, v in tp.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    np.testing.assert_allclose(zp(zoo_core.tensor(x)).detach().numpy(), tp(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-6)
+    assert isinstance(zp.module, nn.Linear) and zp.dim == 0
