@@ -140,15 +140,16 @@ class GradScaler:
         if state[0] == _STEPPED:
             raise RuntimeError("unscale_() is being called after step().")
         inv = 1.0 / self._scale
-        bad = []   # one flag per gradient, kept on its device: a single sync at the end
+        bad = {}   # array module -> one flag per gradient, kept on its device: one sync per device kind
         for group in optimizer.param_groups:
             for p in group["params"]:
                 if p.grad is None:
                     continue
                 g = p.grad._data
                 g *= g.dtype.type(inv)
-                bad.append(~_backend.array_module(g).isfinite(g).all())
-        state[1] = any(bool(b) for b in bad)
+                xp = _backend.array_module(g)
+                bad.setdefault(xp, []).append(~xp.isfinite(g).all())
+        state[1] = any(bool(xp.stack(flags).any()) for xp, flags in bad.items())
         state[0] = _UNSCALED
 
     def step(self, optimizer, *args, **kwargs):

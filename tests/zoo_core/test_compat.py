@@ -179,3 +179,18 @@ def test_threads_determinism_and_compile():
     model = nn.Linear(2, 2)
     assert zoo_core.compile(model) is model
     assert zoo_core.compile(mode="max-autotune")(model) is model
+
+
+@pytest.mark.gpu
+def test_grad_scaler_skips_inf_steps_on_cuda():
+    w = nn.Parameter(zoo_core.ones(3, device="cuda"))
+    opt = optim.SGD([w], lr=0.1)
+    scaler = zoo_core.amp.GradScaler("cuda", init_scale=8.0)
+    for bad in (True, False):
+        opt.zero_grad()
+        loss = (w * w).sum() * (float("inf") if bad else 1.0)
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
+    assert scaler.get_scale() == 4.0 and w.is_cuda
+    np.testing.assert_allclose(w.detach().cpu().numpy(), [0.8] * 3, rtol=1e-6)

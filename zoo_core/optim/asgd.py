@@ -4,6 +4,7 @@ import numpy as np
 from .. import _backend, _dtype
 from ..tensor import Tensor, _wrap
 from .optimizer import Optimizer, _bump, _check_differentiable, _scalar, _zeros_like
+from .optimizer import _check_nonnegative, _set_group_defaults
 
 __all__ = ["ASGD"]
 
@@ -53,10 +54,7 @@ class ASGD(Optimizer):
 
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, foreach=None,
                  maximize=False, differentiable=False, capturable=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_nonnegative(("learning rate", lr), ("weight_decay value", weight_decay))
         _check_differentiable(differentiable)
         defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, capturable=capturable)
@@ -64,11 +62,8 @@ class ASGD(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
+        _set_group_defaults(self, foreach=None, maximize=False, differentiable=False, capturable=False)
         for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
             for p in group["params"]:          # old checkpoints kept these as Python numbers
                 st = self.state.get(p)
                 for key in ("step", "eta", "mu"):

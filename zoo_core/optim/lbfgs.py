@@ -10,6 +10,7 @@ from .. import _backend
 from ..autograd import grad_mode
 from ..tensor import Tensor, _wrap
 from .optimizer import Optimizer, _bump, _scalar
+from .optimizer import _check_nonnegative
 
 __all__ = ["LBFGS"]
 
@@ -163,8 +164,7 @@ class LBFGS(Optimizer):
 
     def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,
                  history_size=100, line_search_fn=None):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_nonnegative(("learning rate", lr))
         if max_eval is None:
             max_eval = max_iter * 5 // 4
         defaults = dict(lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,

@@ -3,6 +3,7 @@ from .. import _backend
 from ..tensor import Tensor
 from .optimizer import (Optimizer, _bump, _check_differentiable, _fix_steps, _lerp_, _scalar, _step_tensor,
                         _zeros_like)
+from .optimizer import _check_betas, _check_nonnegative, _set_group_defaults
 
 __all__ = ["NAdam"]
 
@@ -44,18 +45,9 @@ class NAdam(Optimizer):
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        _check_nonnegative(("learning rate", lr), ("epsilon value", eps))
+        _check_betas(betas)
+        _check_nonnegative(("weight_decay value", weight_decay), ("momentum_decay value", momentum_decay))
         _check_differentiable(differentiable)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize, foreach=foreach,
@@ -64,12 +56,9 @@ class NAdam(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
+        _set_group_defaults(self, maximize=False, foreach=None, capturable=False, differentiable=False,
+                                  decoupled_weight_decay=False)
         for group in self.param_groups:
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
             for p in group["params"]:          # old checkpoints kept mu_product as a Python float
                 st = self.state.get(p)
                 if st and "mu_product" in st and not isinstance(st["mu_product"], Tensor):

@@ -394,6 +394,27 @@ def _fix_steps(optimizer, device_step=lambda group: False):
                 st["step"] = _step_tensor(float(st["step"]), p._data if device_step(group) else None)
 
 
+def _check_nonnegative(*labelled):
+    """PyTorch's error for a negative (or NaN) hyperparameter: ``_check_nonnegative(("learning rate", lr))``
+    raises ``ValueError("Invalid learning rate: -1")``; checked in the order given."""
+    for label, value in labelled:
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {label}: {value}")
+
+
+def _check_betas(betas):
+    for i in (0, 1):
+        if not 0.0 <= betas[i] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
+
+
+def _set_group_defaults(optimizer, **defaults):
+    """Fill options that older pickles/state dicts lack into every param group (``__setstate__``)."""
+    for group in optimizer.param_groups:
+        for key, value in defaults.items():
+            group.setdefault(key, value)
+
+
 def _scalar(x):
     """A hyperparameter as a Python float (weak in numpy 2 promotion, so float32 math stays float32)."""
     return x if type(x) is float else float(x)

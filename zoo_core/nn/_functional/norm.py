@@ -102,7 +102,7 @@ def _check_param(op, name, p, n, input):
         return
     if p._data.size != n:
         raise RuntimeError(f"{op}: {name} should contain {n} elements not {p._data.size}")
-    if type(p._data) is not type(input._data) or p.device != input.device:
+    if type(p._data) is not type(input._data) or (type(p._data) is not np.ndarray and p.device != input.device):
         raise RuntimeError(f"{op}: expected {name} on the input's device {input.device}, got {p.device}; "
                            "move the module or the tensor with .to()")
 

@@ -65,7 +65,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
                            f"Long, Int; but got {_type_name(input)} instead (while checking arguments for embedding)")
     if weight._data.ndim != 2:
         raise RuntimeError(f"'weight' must be 2-D (got shape {tuple(weight._data.shape)})")
-    if type(idx) is not type(weight._data) or input.device != weight.device:
+    if type(idx) is not type(weight._data) or (type(idx) is not np.ndarray and input.device != weight.device):
         from ...tensor import check_same_device
         check_same_device("embedding", weight, input)
     n = weight._data.shape[0]
