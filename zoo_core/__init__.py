@@ -15,10 +15,10 @@ _warnings.filterwarnings("ignore", message=r"(divide by zero|invalid value|overf
                          category=RuntimeWarning, module=r"zoo_core\.")
 
 from . import _dtype  # noqa: E402
-from ._backend import device
+from ._backend import device, get_default_device, set_default_device
 from ._dtype import (bfloat16, bool, double, dtype, finfo, float, float16, float32, float64, get_default_dtype, half,
                      iinfo, int, int8, int16, int32, int64, long, promote_types, set_default_dtype, short, uint8)
-from .tensor import Size, Tensor
+from .tensor import Size, Tensor, layout, sparse_coo, strided
 from . import autograd
 from .autograd import Function, enable_grad, inference_mode, no_grad, set_grad_enabled
 from .autograd.grad_mode import (is_anomaly_enabled, is_grad_enabled, is_inference_mode_enabled,
@@ -52,9 +52,10 @@ from .dlpack import from_dlpack
 from ._legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
                       LongTensor, ShortTensor)
 from ._tensor_str import get_printoptions, printoptions, set_printoptions
-from ._runtime import (are_deterministic_algorithms_enabled, compile, get_num_interop_threads, get_num_threads,
-                       is_deterministic_algorithms_warn_only_enabled, set_num_interop_threads, set_num_threads,
-                       use_deterministic_algorithms)
+from ._runtime import (are_deterministic_algorithms_enabled, compile, get_float32_matmul_precision,
+                       get_num_interop_threads, get_num_threads, is_deterministic_algorithms_warn_only_enabled,
+                       is_warn_always_enabled, set_float32_matmul_precision, set_flush_denormal,
+                       set_num_interop_threads, set_num_threads, set_warn_always, use_deterministic_algorithms)
 
 __version__ = "0.1.0"
 float = float32
@@ -90,8 +91,16 @@ def __getattr__(name):
     if name == "autocast":
         from .amp import autocast
         return autocast
+    if not name.startswith("_"):
+        import importlib
+        fn = importlib.import_module("._torch_nn_ops", __name__).lookup(name)
+        if fn is not None:
+            return fn
     raise AttributeError(f"module 'zoo_core' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY) | {"hookimpl", "autocast"})
+    import importlib
+    _torch_nn_ops = importlib.import_module("._torch_nn_ops", __name__)
+    return sorted(set(globals()) | set(_LAZY) | {"hookimpl", "autocast"} | _torch_nn_ops.SAME_AS_FUNCTIONAL
+                  | _torch_nn_ops.ADAPTED)

@@ -103,9 +103,37 @@ class device:
     def __reduce__(self):
         return (device, (self.type, self.index))
 
+    # ``with device("cuda"):`` makes factory functions default to it, as in PyTorch 2
+    def __enter__(self):
+        _default_device.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _default_device.pop()
+
 
 _DEVICES = {}
 CPU = device("cpu")
+_default_device = [CPU]   # a stack: set_default_device replaces the bottom, ``with device`` pushes
+
+
+def set_default_device(dev):
+    """Make factory functions (``zeros``, ``randn``, ``tensor`` of Python data...) create tensors on
+    ``dev`` when no ``device=`` is given; ``None`` restores cpu."""
+    _default_device[0] = CPU if dev is None else device(dev)
+
+
+def get_default_device():
+    """The device factory functions use when no ``device=`` is given."""
+    return resolve_device(None)
+
+
+def default_device_for(arr):
+    """Where ``tensor(data)`` puts data when no device is given: the default device once one is set (as
+    PyTorch's device context does for every factory function), else where the data already is."""
+    if _default_device[-1] is not CPU:
+        return resolve_device(None)
+    return device_of(arr)
 
 
 def device_of(arr):
@@ -118,9 +146,12 @@ def device_of(arr):
 
 
 def resolve_device(dev):
-    """A ``device`` for user input (None, str, int or device); ``cuda`` means the current CUDA device."""
+    """A ``device`` for user input (None, str, int or device); ``cuda`` means the current CUDA device and
+    None the default device (``set_default_device``, ``with device(...)``; cpu unless changed)."""
     if dev is None:
-        return CPU
+        dev = _default_device[-1]
+        if dev is CPU:
+            return CPU
     d = device(dev)
     if d.type == "cuda" and d.index is None:
         return device("cuda", cupy().cuda.runtime.getDevice())

@@ -60,3 +60,35 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mo
     if model is None:
         return lambda m: m
     return model
+
+
+_matmul_precision = ["highest"]
+_warn_always = [False]
+
+
+def set_float32_matmul_precision(precision):
+    """Record the float32 matmul precision (``"highest"``, ``"high"`` or ``"medium"``). numpy and CuPy
+    compute float32 matmuls in full float32 either way (no TF32), so results are those of ``"highest"``."""
+    if precision not in ("highest", "high", "medium"):
+        raise RuntimeError(f"set_float32_matmul_precision: expected 'highest', 'high' or 'medium', "
+                           f"got {precision!r}")
+    _matmul_precision[0] = precision
+
+
+def get_float32_matmul_precision():
+    return _matmul_precision[0]
+
+
+def set_warn_always(b):
+    """Record ``torch.set_warn_always``; Zoo's warnings go through Python's ``warnings`` filters."""
+    _warn_always[0] = bool(b)
+
+
+def is_warn_always_enabled():
+    return _warn_always[0]
+
+
+def set_flush_denormal(mode):
+    """Denormal flushing is not controllable from numpy/CuPy: returns False (unsupported), as PyTorch does
+    on CPUs without the feature."""
+    return False

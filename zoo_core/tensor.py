@@ -16,6 +16,24 @@ _ndarray = np.ndarray
 _BY_NP = _dtype.BY_NP
 
 
+class layout:
+    """A memory layout (``zoo_core.strided``): Zoo tensors are always dense and strided."""
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"torch.{self.name}"
+
+    def __reduce__(self):
+        return (layout, (self.name,))
+
+
+strided = layout("strided")
+sparse_coo = layout("sparse_coo")
+
+
 class Size(tuple):
     """A tensor's shape: a tuple of ints, as ``torch.Size``."""
 
@@ -46,7 +64,7 @@ class Tensor:
     """
     # defaults kept on the class: an instance stores only what differs
     _rg = False            # requires_grad
-    grad = None
+    _grad = None           # .grad (a property: assignments are checked as in PyTorch)
     grad_fn = None
     _out_idx = 0           # which output of grad_fn this tensor is
     _base = None           # the tensor whose storage this view shares (always the root base)
@@ -55,6 +73,7 @@ class Tensor:
     _ver = 0               # version counter (of the root base for views), bumped by in-place ops
     _acc = None            # weakref to the AccumulateGrad node of a leaf
     _hooks = None          # leaf hooks
+    _post_acc_hooks = None  # leaf hooks run after .grad was accumulated
     _retains_grad = False
     __array_ufunc__ = None  # make numpy defer to our reflected operators: ndarray + Tensor -> Tensor
     __array_priority__ = 1000
@@ -111,6 +130,22 @@ class Tensor:
         return _backend.is_cuda_array(self._data)
 
     @property
+    def is_cpu(self):
+        return not _backend.is_cuda_array(self._data)
+
+    def get_device(self):
+        """The CUDA device index, or -1 for a CPU tensor."""
+        d = self._data
+        return d.device.id if _backend.is_cuda_array(d) else -1
+
+    # Zoo tensors are always dense, strided, unquantized and materialised
+    is_sparse = is_sparse_csr = is_quantized = is_meta = is_nested = is_mkldnn = False
+
+    @property
+    def output_nr(self):
+        return self._out_idx
+
+    @property
     def ndim(self):
         return self._data.ndim
 
@@ -153,6 +188,16 @@ class Tensor:
     def is_floating_point(self):
         return self._data.dtype.kind == "f"
 
+    def is_signed(self):
+        return self._data.dtype.kind in "fi"
+
+    def storage_offset(self):
+        """Elements between the start of the storage (the base tensor's memory) and this view's first one."""
+        b = self._base
+        if b is None:
+            return 0
+        return (self.data_ptr() - b.data_ptr()) // self._data.itemsize
+
     def data_ptr(self):
         d = self._data
         return d.ctypes.data if type(d) is np.ndarray else d.data.ptr
@@ -171,6 +216,20 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value):
         self.requires_grad_(value)
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            _check_grad_assignment(self, value)
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
 
     @property
     def is_leaf(self):
@@ -240,6 +299,17 @@ class Tensor:
             self._hooks = []
         self._hooks.append(hook)
         return graph._RemovableHandle(self._hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """``hook(tensor) -> None`` runs after ``backward`` accumulated this leaf's ``.grad``."""
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._post_acc_hooks is None:
+            self._post_acc_hooks = []
+        self._post_acc_hooks.append(hook)
+        return graph._RemovableHandle(self._post_acc_hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate the gradient of this tensor into the leaves' ``.grad``."""
@@ -392,11 +462,28 @@ class Tensor:
         import copy
         new = _new(type(self))
         for k, v in self.__dict__.items():
-            if k in ("_acc", "_base", "_view_fn", "_hooks"):
+            if k in ("_acc", "_base", "_view_fn", "_hooks", "_post_acc_hooks"):
                 continue
             new.__dict__[k] = copy.deepcopy(v, memo) if k != "_data" else v.copy()
         memo[id(self)] = new
         return new
+
+
+def _check_grad_assignment(t, g):
+    if not isinstance(g, Tensor):
+        raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(g).__name__}")
+    if g._data.shape != t._data.shape:
+        raise RuntimeError(
+            f"attempting to assign a gradient of size '{list(g._data.shape)}' to a tensor of size "
+            f"'{list(t._data.shape)}'. Please ensure that the gradient and the tensor are the same size")
+    if g._data.dtype != t._data.dtype:
+        raise RuntimeError(
+            f"attempting to assign a gradient with dtype {g.dtype} to a tensor with dtype {t.dtype}. "
+            "Please ensure that the gradient and the tensor have the same dtype")
+    if g.device != t.device:
+        raise RuntimeError(
+            f"attempting to assign a gradient on device {g.device} to a tensor on device {t.device}. "
+            "Please ensure that the gradient and the tensor are on the same device")
 
 
 def _rebuild(cls, data, dev, requires_grad):
@@ -593,3 +680,6 @@ def refresh_view(t):
 
 graph._Tensor = Tensor
 graph._refresh_view = refresh_view
+
+
+Tensor.layout = strided

@@ -92,3 +92,5 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if materialize_grads:
         got = [zeros_like(t) if g is None else g for t, g in zip(inputs, got)]
     return tuple(got)
+
+from . import functional  # noqa: E402  (uses grad, defined above)

@@ -275,11 +275,15 @@ def _accumulate(t, g, create_graph, run_hooks=True):
                 g = r
     if t._data.dtype != g._data.dtype:
         g = g.to(t.dtype)
-    old = t.grad
+    old = t._grad
     if old is None:
         # copy: g may alias another leaf's grad, a view of one, or the caller's grad_outputs
-        t.grad = g.clone() if create_graph else _wrap(g._data.copy())
+        t._grad = g.clone() if create_graph else _wrap(g._data.copy())
     elif create_graph:
-        t.grad = old + g
+        t._grad = old + g
     else:
         old._data += g._data
+    if t._post_acc_hooks:
+        for h in t._post_acc_hooks:
+            if h(t) is not None:
+                raise RuntimeError("Tensor post accumulate grad hooks should return None.")

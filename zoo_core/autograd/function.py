@@ -74,13 +74,24 @@ class Function:
     def backward(ctx, *grad_outputs):
         raise NotImplementedError("a Function subclass must define backward(ctx, *grad_outputs)")
 
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        """Override (with a ``forward`` that takes no ctx) to save what backward needs from the inputs and
+        output, as in PyTorch 2; the classic style is a ``forward(ctx, ...)`` and no ``setup_context``."""
+        raise NotImplementedError("setup_context is not overridden")
+
+
     @classmethod
     def apply(cls, *args, **kwargs):
         from ..tensor import Tensor, _wrap
         ctx = FunctionCtx()
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
         with grad_mode.no_grad():
-            out = cls.forward(ctx, *args, **kwargs)
+            if cls.setup_context is Function.setup_context:
+                out = cls.forward(ctx, *args, **kwargs)
+            else:   # the PyTorch 2 style: forward(*args) without ctx, then setup_context(ctx, inputs, output)
+                out = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, out)
         if not (grad_mode.enabled and any(ctx.needs_input_grad)):
             return out
         is_tuple = isinstance(out, tuple)

@@ -105,7 +105,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     """
     arr, py = _to_array(data)
     dt = _infer_dtype(arr, py) if dtype is None else _dtype.to_dtype(dtype)
-    dev = _backend.resolve_device(device) if device is not None else _backend.device_of(arr)
+    dev = _backend.resolve_device(device) if device is not None else _backend.default_device_for(arr)
     arr = _backend.to_device(arr, dev)
     xp = _backend.array_module(arr)
     out = xp.array(arr, dtype=dt.np, copy=True)
@@ -118,7 +118,7 @@ def as_tensor(data, dtype=None, device=None):
         return data.to(device=device, dtype=dtype)
     arr, py = _to_array(data)
     dt = _infer_dtype(arr, py) if dtype is None else _dtype.to_dtype(dtype)
-    dev = _backend.resolve_device(device) if device is not None else _backend.device_of(arr)
+    dev = _backend.resolve_device(device) if device is not None else _backend.default_device_for(arr)
     arr = _backend.to_device(arr, dev)
     if arr.dtype != dt.np:
         arr = arr.astype(dt.np)

@@ -1,0 +1,75 @@
+"""More of the torch.* surface: top-level forms of nn ops, runtime switches, tensor metadata."""
+import numpy as np
+import pytest
+
+import zoo_core as zoo
+
+
+def _pair(shape, seed=0):
+    return np.random.RandomState(seed).randn(*shape).astype(np.float32)
+
+
+def test_top_level_nn_ops_match_torch():
+    torch = pytest.importorskip("torch")
+    x, w, b = _pair((2, 3, 6, 6)), _pair((4, 3, 3, 3), 1), _pair((4,), 2)
+    g, beta = np.abs(_pair((3,), 3)) + 0.5, _pair((3,), 4)
+    table, idx = _pair((7, 5), 5), np.array([[1, 6], [0, 3]])
+    cases = {
+        "conv2d": lambda L, T: L.conv2d(T(x), T(w), T(b), 1, 1),
+        "max_pool2d": lambda L, T: L.max_pool2d(T(x), 2),
+        "avg_pool1d": lambda L, T: L.avg_pool1d(T(x[0]), 3, 2),
+        "layer_norm": lambda L, T: L.layer_norm(T(x), (6,)),
+        "group_norm": lambda L, T: L.group_norm(T(x), 3),
+        "batch_norm": lambda L, T: L.batch_norm(T(x), T(g), T(beta), T(np.zeros(3, np.float32)),
+                                                T(np.ones(3, np.float32)), True, 0.1, 1e-5, False),
+        "instance_norm": lambda L, T: L.instance_norm(T(x), T(g), T(beta), None, None, True, 0.1, 1e-5,
+                                                      False),
+        "embedding": lambda L, T: L.embedding(T(table), T(idx)),
+        "dropout_eval": lambda L, T: L.dropout(T(x), 0.3, False),
+        "pixel_shuffle": lambda L, T: L.pixel_shuffle(T(_pair((1, 8, 2, 2))), 2),
+        "cosine_similarity": lambda L, T: L.cosine_similarity(T(x), T(x[::-1].copy()), 1),
+        "selu": lambda L, T: L.selu(T(x)),
+        "threshold": lambda L, T: L.threshold(T(x), 0.1, -1.0),
+        "prelu": lambda L, T: L.prelu(T(x), T(np.full(3, 0.2, np.float32))),
+    }
+    for name, fn in cases.items():
+        ours = fn(zoo, zoo.tensor).detach().numpy()
+        ref = fn(torch, torch.tensor).detach().numpy()
+        np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-5, err_msg=name)
+
+
+def test_top_level_names_are_listed_and_lazy():
+    assert "conv2d" in dir(zoo) and "batch_norm" in dir(zoo)
+    with pytest.raises(AttributeError, match="no attribute 'conv9d'"):
+        zoo.conv9d
+
+
+def test_runtime_switches():
+    zoo.set_float32_matmul_precision("high")
+    assert zoo.get_float32_matmul_precision() == "high"
+    zoo.set_float32_matmul_precision("highest")
+    with pytest.raises(RuntimeError, match="'highest', 'high' or 'medium'"):
+        zoo.set_float32_matmul_precision("low")
+    zoo.set_warn_always(True)
+    assert zoo.is_warn_always_enabled()
+    zoo.set_warn_always(False)
+    assert zoo.set_flush_denormal(True) is False
+
+
+def test_tensor_metadata():
+    x = zoo.zeros(4, 5)
+    assert x.get_device() == -1 and x.is_cpu and not x.is_sparse and not x.is_quantized
+    assert x.layout == zoo.strided and repr(zoo.strided) == "torch.strided"
+    assert x.is_signed() and not zoo.zeros(2, dtype=zoo.uint8).is_signed()
+    assert not zoo.zeros(2, dtype=zoo.bool).is_signed()
+    assert x[1:, 2:].storage_offset() == 7 and x.storage_offset() == 0
+    assert x.t()[2].storage_offset() == 2
+    assert x.output_nr == 0
+
+
+def test_storage_offset_matches_torch():
+    torch = pytest.importorskip("torch")
+    views = [lambda t: t[2:, 1:], lambda t: t.t()[3], lambda t: t.narrow(1, 2, 2), lambda t: t[1].view(5),
+             lambda t: t.reshape(-1)[7:], lambda t: t.unbind(0)[3]]
+    for v in views:
+        assert v(zoo.zeros(4, 5)).storage_offset() == v(torch.zeros(4, 5)).storage_offset()
