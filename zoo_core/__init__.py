@@ -78,7 +78,7 @@ def load(f, map_location=None, weights_only=True, **kwargs):
 # Subpackages load on first use, so `import zoo_core` stays close to `import numpy` in time; the plugin
 # host and the hub in particular read no entry points and import no pluggy until asked.
 _LAZY = ("nn", "optim", "data", "utils", "serialization", "hub", "plugins", "testing", "cli", "amp", "backends",
-         "accelerator")
+         "accelerator", "func")
 
 
 def __getattr__(name):
@@ -91,6 +91,9 @@ def __getattr__(name):
     if name == "autocast":
         from .amp import autocast
         return autocast
+    if name == "vmap":
+        from .func import vmap
+        return vmap
     if not name.startswith("_"):
         import importlib
         fn = importlib.import_module("._torch_nn_ops", __name__).lookup(name)
@@ -102,5 +105,5 @@ def __getattr__(name):
 def __dir__():
     import importlib
     _torch_nn_ops = importlib.import_module("._torch_nn_ops", __name__)
-    return sorted(set(globals()) | set(_LAZY) | {"hookimpl", "autocast"} | _torch_nn_ops.SAME_AS_FUNCTIONAL
+    return sorted(set(globals()) | set(_LAZY) | {"hookimpl", "autocast", "vmap"} | _torch_nn_ops.SAME_AS_FUNCTIONAL
                   | _torch_nn_ops.ADAPTED)
