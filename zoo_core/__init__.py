@@ -24,8 +24,10 @@ from .autograd import Function, enable_grad, inference_mode, no_grad, set_grad_e
 from .autograd.grad_mode import (is_anomaly_enabled, is_grad_enabled, is_inference_mode_enabled,
                                  set_detect_anomaly)
 from .ops import arith as _arith, unary as _unary
-from .ops.creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full, full_like,
-                           linspace, logspace, ones, ones_like, tensor, zeros, zeros_like)
+from .ops.creation import (arange, as_tensor, asarray, empty, empty_like, empty_strided, eye, frombuffer,
+                           from_numpy, full, full_like, linspace, logspace, ones, ones_like, range, scalar_tensor,
+                           tensor, zeros, zeros_like)
+from .ops.windows import bartlett_window, blackman_window, hamming_window, hann_window, kaiser_window
 from .ops.arith import (add, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, clamp, clamp_max, clamp_min,
                         clip, div, divide, eq, float_power, floor_divide, fmax, fmin, fmod, ge, greater,
                         greater_equal, gt, le, less, less_equal, logical_and, logical_not, logical_or,

@@ -229,3 +229,48 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None):
     dt = _dtype.to_dtype(dtype)
     dev = _backend.resolve_device(device)
     return _finish(_on(dev, lambda xp: xp.eye(n, n if m is None else m, dtype=dt.np)), requires_grad)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+    """A 0-d tensor holding the number ``s`` (the default float dtype unless ``dtype`` is given)."""
+    return full((), s, dtype=_dtype.get_default_dtype() if dtype is None else dtype, device=device,
+                requires_grad=requires_grad)
+
+
+def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None):
+    """Deprecated in PyTorch: like ``arange`` but ``end`` is included and the dtype is the default float."""
+    if end is None:
+        start, end = 0, start
+    n = int(np.floor((end - start) / step)) + 1 if step != 0 else -1
+    if n < 0:
+        raise RuntimeError(f"range(): upper bound and larger bound inconsistent with step sign (start={start}, "
+                           f"end={end}, step={step})")
+    dt = _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)
+    return _finish(_on(_backend.resolve_device(device),
+                       lambda xp: (start + xp.arange(n, dtype=np.float64) * step).astype(dt.np)), requires_grad)
+
+
+def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+    """An uninitialised tensor with the given ``stride`` (in elements) over a buffer just large enough."""
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"empty_strided: mismatch in length of strides and shape ({len(size)} sizes, "
+                           f"{len(stride)} strides)")
+    dt = _dtype.to_dtype(dtype)
+    extent = 1 + sum((n - 1) * st for n, st in zip(size, stride)) if all(size) else 0
+
+    def make(xp):
+        buf = xp.empty(extent, dtype=dt.np)
+        return xp.lib.stride_tricks.as_strided(buf, size, tuple(st * buf.itemsize for st in stride))
+    return _finish(_on(_backend.resolve_device(device), make), requires_grad)
+
+
+def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
+    """A 1-D CPU tensor sharing memory with an object that exposes the buffer protocol."""
+    dt = _dtype.to_dtype(dtype)
+    try:
+        arr = np.frombuffer(buffer, dtype=dt.np, count=count, offset=offset)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"frombuffer: cannot read {count} elements of {dt} at offset {offset} from a "
+                         f"{type(buffer).__name__} ({e})") from None
+    return _finish(arr, requires_grad)
