@@ -83,6 +83,8 @@ class Tensor:
         from .ops.creation import tensor as _tensor, empty
         if len(args) == 1 and not isinstance(args[0], int):
             t = _tensor(args[0], dtype=_dtype.get_default_dtype(), device=device)
+        elif not args:
+            t = empty(0, device=device)   # Tensor() is an empty 1-d float tensor
         else:
             t = empty(*args, device=device)
         if cls is not Tensor:
@@ -183,7 +185,9 @@ class Tensor:
         return st if dim is None else st[_wrap_dim(dim, self._data.ndim, "stride")]
 
     def is_contiguous(self, memory_format=None):
-        return bool(self._data.flags.c_contiguous)
+        if memory_format is None or memory_format is _memfmt.contiguous_format:
+            return bool(self._data.flags.c_contiguous)
+        return _memfmt.is_contiguous_as(self, memory_format)
 
     def is_floating_point(self):
         return self._data.dtype.kind == "f"
@@ -418,15 +422,22 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
+            what = "no values" if self._data.size == 0 else "more than one value"
             raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous (shape {list(self._data.shape)})")
+                f"Boolean value of Tensor with {what} is ambiguous (shape {list(self._data.shape)})")
         return bool(self._data.item())
 
     def __float__(self):
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._scalar())
+
+    def _scalar(self):
+        if self._data.size != 1:
+            raise ValueError(f"only one element tensors can be converted to Python scalars (got "
+                             f"{self._data.size} elements, shape {list(self._data.shape)})")
+        return self._data.item()
 
     def __index__(self):
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -683,3 +694,5 @@ graph._refresh_view = refresh_view
 
 
 Tensor.layout = strided
+
+from . import _tensor_storage as _memfmt  # noqa: E402  (attaches the memory methods; needs Tensor)

@@ -1,0 +1,108 @@
+"""Memory formats, resize_, share_memory_, apply_/map_, dim_order, as_subclass, H/real/imag."""
+import multiprocessing as mp
+import pickle
+import sys
+
+import numpy as np
+import pytest
+
+import zoo_core as zoo
+
+
+def test_memory_format_constants_and_is_contiguous():
+    x = zoo.zeros(2, 3, 4, 5)
+    assert x.is_contiguous() and x.is_contiguous(memory_format=zoo.contiguous_format)
+    assert not x.is_contiguous(memory_format=zoo.channels_last)
+    nhwc = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2)
+    assert nhwc.is_contiguous(memory_format=zoo.channels_last) and not nhwc.is_contiguous()
+    assert not x.is_contiguous(memory_format=zoo.channels_last_3d)
+    assert repr(zoo.channels_last) == "torch.channels_last"
+    assert pickle.loads(pickle.dumps(zoo.channels_last)) is zoo.channels_last
+    y = x.to(memory_format=zoo.channels_last)
+    assert y.shape == x.shape
+    assert x.clone(memory_format=zoo.preserve_format).shape == x.shape
+
+
+def test_is_contiguous_channels_last_matches_torch():
+    torch = pytest.importorskip("torch")
+    for shape, perm in [((2, 3, 4, 5), (0, 2, 3, 1)), ((1, 3, 1, 5), (0, 2, 3, 1)), ((2, 1, 4, 4), (0, 1, 2, 3))]:
+        for lib in (zoo, torch):
+            t = lib.zeros(*shape).permute(*perm).contiguous()
+            inv = np.argsort(perm).tolist()
+            t = t.permute(*inv)
+            if lib is zoo:
+                ours = (t.is_contiguous(memory_format=zoo.channels_last), t.dim_order())
+            else:
+                ref = (t.is_contiguous(memory_format=torch.channels_last), t.dim_order())
+        assert ours == ref, (shape, perm)
+
+
+def test_resize_():
+    x = zoo.arange(6.0)
+    x.resize_(2, 2)
+    assert x.tolist() == [[0.0, 1.0], [2.0, 3.0]]
+    x.resize_((3, 2))
+    assert x.shape == (3, 2) and x[:2].tolist() == [[0.0, 1.0], [2.0, 3.0]]
+    with pytest.raises(RuntimeError, match="require grad"):
+        zoo.ones(2, requires_grad=True).resize_(3)
+    with pytest.raises(RuntimeError, match="view"):
+        zoo.ones(4)[:2].resize_(3)
+    x.resize_as_(zoo.ones(1, 1))
+    assert x.tolist() == [[0.0]]
+
+
+def _child_writes(t):
+    t[1] = 42.0
+
+
+@pytest.mark.skipif(sys.platform == "win32" or "fork" not in mp.get_all_start_methods(), reason="needs fork")
+def test_share_memory_is_seen_by_forked_process():
+    t = zoo.zeros(3)
+    assert not t.is_shared()
+    assert t.share_memory_() is t and t.is_shared()
+    p = mp.get_context("fork").Process(target=_child_writes, args=(t,))
+    p.start()
+    p.join(30)
+    assert p.exitcode == 0
+    assert t.tolist() == [0.0, 42.0, 0.0]
+
+
+def test_apply_and_map_():
+    x = zoo.tensor([1.0, 2.0, 3.0])
+    assert x.apply_(lambda v: v * 10) is x and x.tolist() == [10.0, 20.0, 30.0]
+    y = zoo.tensor([[1, 2], [3, 4]])
+    y.t().apply_(lambda v: -v)   # a non-contiguous view writes through to its base
+    assert y.tolist() == [[-1, -2], [-3, -4]]
+    x.map_(zoo.tensor([1.0, 2.0, 3.0]), lambda a, b: a + b)
+    assert x.tolist() == [11.0, 22.0, 33.0]
+
+
+def test_dim_order_as_subclass_and_real_forms():
+    assert zoo.zeros(2, 3, 4).permute(2, 0, 1).dim_order() == (1, 2, 0)
+
+    class Sub(zoo.Tensor):
+        pass
+    a = zoo.ones(2, requires_grad=True)
+    s = (a * 2).as_subclass(Sub)
+    assert isinstance(s, Sub) and s.grad_fn is not None
+    s.sum().backward()
+    assert a.grad.tolist() == [2.0, 2.0]
+    m = zoo.arange(6.0).reshape(2, 3)
+    assert m.H.shape == (3, 2) and m.mH.shape == (3, 2) and m.adjoint().shape == (3, 2)
+    assert m.real is m
+    with pytest.raises(RuntimeError, match="non-complex"):
+        m.imag
+    with pytest.raises(RuntimeError, match="Cannot access accelerator|only dense CPU"):
+        if not zoo.cuda.is_available():
+            m.pin_memory()
+        else:
+            raise RuntimeError("only dense CPU")
+    assert not m.is_pinned()
+
+
+def test_python_protocol_messages():
+    with pytest.raises(RuntimeError, match="no values is ambiguous"):
+        bool(zoo.ones(0))
+    with pytest.raises(ValueError, match="only one element tensors"):
+        float(zoo.ones(2))
+    assert zoo.Tensor().shape == (0,)

@@ -1,0 +1,190 @@
+"""Tensor methods about memory rather than math: memory formats, ``resize_``, ``share_memory_``,
+``pin_memory``, ``apply_``, ``dim_order``, ``as_subclass`` and the real-dtype forms of ``H``/``real``/``imag``.
+
+Memory formats: Zoo keeps tensors row-major, so ``to(memory_format=channels_last)`` changes no values;
+``is_contiguous(memory_format=...)`` still answers from the actual strides, as PyTorch does.
+"""
+import mmap
+
+import numpy as np
+
+from . import _backend
+from .tensor import Tensor, _new, _wrap
+
+
+class memory_format:
+    """``zoo_core.contiguous_format``, ``channels_last``, ``channels_last_3d``, ``preserve_format``."""
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"torch.{self.name}"
+
+    def __reduce__(self):
+        return (_format_by_name, (self.name,))
+
+
+contiguous_format = memory_format("contiguous_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+preserve_format = memory_format("preserve_format")
+_FORMATS = {f.name: f for f in (contiguous_format, channels_last, channels_last_3d, preserve_format)}
+
+
+def _format_by_name(name):
+    return _FORMATS[name]
+
+
+def is_contiguous_as(t, fmt):
+    """Whether ``t``'s strides are those of ``fmt`` (channels_last: N, H, W, C from slowest to fastest)."""
+    if fmt is preserve_format:
+        raise RuntimeError("is_contiguous: preserve_format is not a valid memory format to check")
+    ndim = 4 if fmt is channels_last else 5
+    if t.ndim != ndim:
+        return False
+    order = (0,) + tuple(range(2, ndim)) + (1,)   # dims from the slowest to the fastest
+    expected, run = {}, 1
+    for d in reversed(order):
+        expected[d] = run
+        run *= max(t.shape[d], 1)
+    st = t.stride()
+    return all(st[d] == expected[d] or t.shape[d] == 1 for d in range(ndim))
+
+
+# ---- methods ------------------------------------------------------------------------------------
+def dim_order(self):
+    """The dimensions from the outermost (largest stride) to the innermost."""
+    st = self.stride()
+    return tuple(sorted(range(self.ndim), key=lambda d: -st[d]))
+
+
+def resize_(self, *sizes, memory_format=None):
+    """Give the tensor a new shape in place, keeping its elements in row-major order (new ones are
+    uninitialised, as in PyTorch)."""
+    if self._rg:
+        raise RuntimeError("cannot resize variables that require grad")
+    if self._base is not None:
+        raise RuntimeError("resize_: cannot resize a view of another tensor (its storage is shared); "
+                           "call .clone() first")
+    shape = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else tuple(sizes)
+    if any(int(s) < 0 for s in shape):
+        raise RuntimeError(f"resize_: Trying to create tensor with negative dimension: {list(shape)}")
+    xp = _backend.array_module(self._data)
+    flat = xp.ravel(self._data)
+    n = int(np.prod(shape, dtype=np.int64))
+    new = xp.empty(n, dtype=self._data.dtype)
+    k = min(n, flat.size)
+    new[:k] = flat[:k]
+    self._data = new.reshape(shape)
+    self._ver += 1
+    return self
+
+
+def resize_as_(self, other, memory_format=None):
+    return resize_(self, tuple(other.shape))
+
+
+def share_memory_(self):
+    """Move a CPU tensor's storage into anonymous shared memory, so processes forked afterwards (DataLoader
+    workers, ``multiprocessing`` with the fork start method) see each other's writes. CUDA tensors are
+    returned as they are (device memory is not copied on fork)."""
+    if _backend.is_cuda_array(self._data) or is_shared(self):
+        return self
+    if self._base is not None:
+        raise RuntimeError("share_memory_: cannot move the storage of a view; call it on the base tensor")
+    arr = self._data
+    buf = mmap.mmap(-1, max(arr.nbytes, 1))
+    shared = np.frombuffer(buf, dtype=arr.dtype, count=arr.size).reshape(arr.shape)
+    shared[...] = arr
+    self._data = shared
+    return self
+
+
+def is_shared(self):
+    d = self._data
+    while isinstance(d, np.ndarray):
+        d = d.base
+    return isinstance(getattr(d, "obj", d), mmap.mmap)   # frombuffer arrays end in a memoryview of it
+
+
+def pin_memory(self, device=None):
+    """A copy in page-locked host memory (faster, asynchronous host-to-GPU copies); needs CUDA."""
+    from . import cuda
+    if not cuda.is_available():
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+    if _backend.is_cuda_array(self._data):
+        raise RuntimeError(f"cannot pin '{self.type()}' only dense CPU tensors can be pinned")
+    import cupyx
+    pinned = cupyx.empty_pinned(self._data.shape, dtype=self._data.dtype)
+    pinned[...] = self._data
+    return _wrap(pinned)
+
+
+def is_pinned(self, device=None):
+    d = self._data
+    if _backend.is_cuda_array(d) or not isinstance(d, np.ndarray):
+        return False
+    while isinstance(d, np.ndarray):
+        d = d.base
+    return type(getattr(d, "obj", d)).__name__ == "PinnedMemoryPointer"   # cupyx.empty_pinned's buffer
+
+
+def apply_(self, callable):
+    """Apply a Python function to every element, in place (CPU tensors only; slow, as in PyTorch)."""
+    if _backend.is_cuda_array(self._data):
+        raise TypeError("apply_ is only implemented on CPU tensors")
+    flat = self._data.reshape(-1) if self._data.flags.c_contiguous else None
+    vals = [callable(v) for v in self._data.ravel().tolist()]
+    new = np.asarray(vals, dtype=self._data.dtype).reshape(self._data.shape)
+    if flat is not None:
+        flat[...] = new.reshape(-1)
+    else:
+        self._data[...] = new
+    self._ver += 1
+    return self
+
+
+def map_(self, tensor, callable):
+    """``self[i] = callable(self[i], tensor[i])`` for every element, in place (CPU only)."""
+    if _backend.is_cuda_array(self._data):
+        raise TypeError("map_ is only implemented on CPU tensors")
+    other = np.broadcast_to(tensor._data, self._data.shape)
+    vals = [callable(a, b) for a, b in zip(self._data.ravel().tolist(), other.ravel().tolist())]
+    self._data[...] = np.asarray(vals, dtype=self._data.dtype).reshape(self._data.shape)
+    self._ver += 1
+    return self
+
+
+def as_subclass(self, cls):
+    """The same tensor (storage and autograd history) seen as an instance of ``cls``."""
+    if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+        raise TypeError(f"as_subclass: cls must be a subclass of Tensor, got {cls!r}")
+    o = _new(cls)
+    o.__dict__.update(self.__dict__)
+    return o
+
+
+def _real(self):
+    return self
+
+
+def _imag(self):
+    raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+
+
+def _H(self):
+    if self.ndim > 2:
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self.ndim}-D tensor.")
+    return self.t()
+
+
+for _f in (dim_order, resize_, resize_as_, share_memory_, is_shared, pin_memory, is_pinned, apply_, map_,
+           as_subclass):
+    setattr(Tensor, _f.__name__, _f)
+Tensor.real = property(_real)
+Tensor.imag = property(_imag)
+Tensor.H = property(_H)
+Tensor.mH = property(lambda self: self.mT)   # real dtypes: the conjugate transpose is the transpose
+Tensor.adjoint = lambda self: self.mT
