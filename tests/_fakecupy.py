@@ -931,6 +931,21 @@ def _make_cupyx():
     cx.scatter_add = _scatter("add", np.add)
     cx.scatter_max = _scatter("max", np.maximum)
     cx.scatter_min = _scatter("min", np.minimum)
+
+    class PinnedMemoryPointer(bytearray):   # CuPy's pinned host buffer (named as CuPy names it)
+        pass
+
+    def empty_pinned(shape, dtype=float, order="C"):   # a numpy array over pinned host memory, as CuPy's
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        dt = np.dtype(dtype)
+        buf = PinnedMemoryPointer(max(int(np.prod(shape, dtype=np.int64)) * dt.itemsize, 1))
+        return np.ndarray(shape, dtype=dt, buffer=buf, order=order)
+
+    def zeros_pinned(shape, dtype=float, order="C"):
+        out = empty_pinned(shape, dtype, order)
+        out[...] = 0
+        return out
+    cx.empty_pinned, cx.zeros_pinned = empty_pinned, zeros_pinned
     cx.__fake__ = True
     scipy = types.ModuleType("cupyx.scipy")
     special = types.ModuleType("cupyx.scipy.special")

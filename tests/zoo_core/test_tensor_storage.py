@@ -92,12 +92,15 @@ def test_dim_order_as_subclass_and_real_forms():
     assert m.real is m
     with pytest.raises(RuntimeError, match="non-complex"):
         m.imag
-    with pytest.raises(RuntimeError, match="Cannot access accelerator|only dense CPU"):
-        if not zoo.cuda.is_available():
-            m.pin_memory()
-        else:
-            raise RuntimeError("only dense CPU")
     assert not m.is_pinned()
+    if zoo.cuda.is_available():
+        p = m.pin_memory()
+        assert p.is_pinned() and p.tolist() == m.tolist() and not p.is_cuda
+        with pytest.raises(RuntimeError, match="only dense CPU tensors can be pinned"):
+            m.cuda().pin_memory()
+    else:
+        with pytest.raises(RuntimeError, match="Cannot access accelerator"):
+            m.pin_memory()
 
 
 def test_python_protocol_messages():
@@ -106,3 +109,15 @@ def test_python_protocol_messages():
     with pytest.raises(ValueError, match="only one element tensors"):
         float(zoo.ones(2))
     assert zoo.Tensor().shape == (0,)
+
+
+def test_dataloader_pin_memory():
+    from zoo_core.utils.data import DataLoader, TensorDataset
+    ds = TensorDataset(zoo.arange(8.0).reshape(4, 2), zoo.arange(4))
+    if zoo.cuda.is_available():
+        batches = list(DataLoader(ds, batch_size=2, pin_memory=True))
+        assert all(t.is_pinned() for b in batches for t in b)
+    else:
+        with pytest.warns(UserWarning, match="no accelerator is found"):
+            batches = list(DataLoader(ds, batch_size=2, pin_memory=True))
+        assert batches[1][0].tolist() == [[4.0, 5.0], [6.0, 7.0]]

@@ -18,6 +18,7 @@ import weakref
 
 from . import _worker
 from .collate import default_collate, default_convert
+from ..tensor import Tensor
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler, _InfiniteConstantSampler, _draw_seed
 
@@ -39,7 +40,8 @@ class DataLoader:
         num_workers: worker processes (0: load in the main process).
         collate_fn: merges a list of samples into a batch (default ``default_collate``, or
             ``default_convert`` when batching is off).
-        pin_memory: accepted for compatibility; zoo has no pinned host memory, so it does nothing.
+        pin_memory: copy each batch's CPU tensors into page-locked host memory (faster host-to-GPU
+            copies) when CUDA is available; without CUDA it warns once and does nothing, as PyTorch.
         drop_last: drop the last incomplete batch.
         timeout: seconds to wait for a batch from the workers before raising (0: forever).
         worker_init_fn: called in each worker with its id, after seeding, before loading.
@@ -218,6 +220,28 @@ class DataLoader:
         return len(self._index_sampler)
 
 
+def _pinning_available():
+    from .. import cuda
+    if cuda.is_available():
+        return True
+    warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned "
+                  "memory won't be used.", stacklevel=4)
+    return False
+
+
+def _pin(data):
+    """Pin every CPU tensor in a batch (nested tuples, lists, dicts and namedtuples as collated)."""
+    if isinstance(data, Tensor):
+        return data if data.is_cuda else data.pin_memory()
+    if isinstance(data, dict):
+        return type(data)({k: _pin(v) for k, v in data.items()})
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return type(data)(*(_pin(v) for v in data))
+    if isinstance(data, (list, tuple)):
+        return type(data)(_pin(v) for v in data)
+    return data
+
+
 class _BaseDataLoaderIter:
     def __init__(self, loader):
         self._dataset = loader.dataset
@@ -231,6 +255,7 @@ class _BaseDataLoaderIter:
         self._persistent_workers = loader.persistent_workers
         self._IterableDataset_len_called = loader._IterableDataset_len_called
         self._sampler_iter = iter(self._index_sampler)
+        self._pin = loader.pin_memory and _pinning_available()
         # drawn with and without workers alike, so both consume the RNG the same way
         self._base_seed = _draw_seed(loader.generator)
         self._num_yielded = 0
@@ -248,6 +273,8 @@ class _BaseDataLoaderIter:
 
     def __next__(self):
         data = self._next_data()
+        if self._pin:
+            data = _pin(data)
         self._num_yielded += 1
         n = self._IterableDataset_len_called
         if self._iterable and n is not None and self._num_yielded > n:
