@@ -8,8 +8,8 @@ fresh generator seeded by the global RNG at the start of each epoch (as torch): 
 """
 import itertools
 
-__all__ = ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler", "SubsetRandomSampler",
-           "WeightedRandomSampler"]
+__all__ = ["BatchSampler", "DistributedSampler", "RandomSampler", "Sampler", "SequentialSampler",
+           "SubsetRandomSampler", "WeightedRandomSampler"]
 
 
 # ---- random draws through zoo_core's RNG --------------------------------------------------------------
@@ -205,6 +205,59 @@ class BatchSampler(Sampler):
         if self.drop_last:
             return len(self.sampler) // self.batch_size
         return (len(self.sampler) + self.batch_size - 1) // self.batch_size
+
+
+class DistributedSampler(Sampler):
+    """The share of the indices that replica ``rank`` of ``num_replicas`` reads: every ``num_replicas``-th
+    index of one epoch's order, padded by repeating indices (or trimmed with ``drop_last``) so every
+    replica gets the same count. Shuffled orders come from a generator seeded with ``seed + epoch``
+    (call ``set_epoch`` each epoch); they differ from PyTorch's, whose random streams Zoo does not copy.
+
+    Example::
+
+        >>> list(DistributedSampler(range(5), num_replicas=2, rank=1, shuffle=False))
+        [1, 3, 0]
+    """
+
+    def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0, drop_last=False):
+        if num_replicas is None or rank is None:
+            raise RuntimeError("DistributedSampler: pass num_replicas= and rank= (Zoo has no distributed "
+                               "process group to read them from)")
+        if rank >= num_replicas or rank < 0:
+            raise ValueError(f"Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]")
+        self.dataset, self.num_replicas, self.rank = dataset, num_replicas, rank
+        self.epoch, self.shuffle, self.seed, self.drop_last = 0, shuffle, seed, drop_last
+        n = len(dataset)
+        if drop_last and n % num_replicas != 0:
+            self.num_samples = -(-(n - num_replicas) // num_replicas)   # ceil: drop the tail evenly
+        else:
+            self.num_samples = -(-n // num_replicas)
+        self.total_size = self.num_samples * num_replicas
+
+    def __iter__(self):
+        n = len(self.dataset)
+        if self.shuffle:
+            g = _random().Generator()
+            g.manual_seed(self.seed + self.epoch)
+            indices = _randperm_list(n, g)
+        else:
+            indices = list(range(n))
+        if not self.drop_last:
+            pad = self.total_size - len(indices)
+            if pad <= len(indices):
+                indices += indices[:pad]
+            else:
+                indices += (indices * -(-pad // len(indices)))[:pad]
+        else:
+            indices = indices[:self.total_size]
+        return iter(indices[self.rank:self.total_size:self.num_replicas])
+
+    def __len__(self):
+        return self.num_samples
+
+    def set_epoch(self, epoch):
+        """Reshuffle differently next epoch (all replicas must use the same ``epoch``)."""
+        self.epoch = epoch
 
 
 class _InfiniteConstantSampler(Sampler):
