@@ -84,6 +84,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     inputs = _as_tuple(inputs)
     if allow_unused is None:
         allow_unused = materialize_grads
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, _as_tuple(grad_outputs), retain_graph, create_graph,
+                             allow_unused, materialize_grads)
     grads = _make_grads(outputs, _as_tuple(grad_outputs))
     if retain_graph is None:
         retain_graph = create_graph
@@ -92,5 +95,23 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if materialize_grads:
         got = [zeros_like(t) if g is None else g for t, g in zip(inputs, got)]
     return tuple(got)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads):
+    """``is_grads_batched=True``: the first dim of every grad_output is a batch of vectors; one backward
+    pass per vector (PyTorch vectorises this with vmap; the results are the same)."""
+    from ..ops.join import stack
+    if not grad_outputs or any(g is None for g in grad_outputs):
+        raise RuntimeError("grad: is_grads_batched=True needs a batched tensor for every grad_output")
+    n = grad_outputs[0].shape[0]
+    for g, o in zip(grad_outputs, outputs):
+        if g.shape[0] != n or tuple(g.shape[1:]) != tuple(o.shape):
+            raise RuntimeError(f"grad: with is_grads_batched=True each grad_output must have shape (B, "
+                               f"*output.shape); got {tuple(g.shape)} for an output of shape {tuple(o.shape)}")
+    rows = [grad(outputs, inputs, [g[i] for g in grad_outputs], retain_graph=True if i < n - 1 else retain_graph,
+                 create_graph=create_graph, allow_unused=allow_unused, materialize_grads=materialize_grads)
+            for i in range(n)]
+    return tuple(None if rows[0][j] is None else stack([r[j] for r in rows]) for j in range(len(inputs)))
+
 
 from . import functional  # noqa: E402  (uses grad, defined above)

@@ -80,3 +80,17 @@ def test_function_with_setup_context():
     np.testing.assert_allclose(x.grad.numpy(), [6.0, 24.0])
     assert zoo.autograd.gradcheck(lambda t: Cube.apply(t, 2.0), (x,))
     assert zoo.autograd.gradgradcheck(lambda t: Cube.apply(t, 2.0), (x,))
+
+
+def test_grad_is_grads_batched_matches_torch():
+    torch = pytest.importorskip("torch")
+    res = []
+    for lib in (zoo, torch):
+        x = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)
+        y = x ** 2 * x.sum()
+        (jac,) = lib.autograd.grad(y, x, lib.eye(3, dtype=lib.float64), is_grads_batched=True)
+        res.append(jac.detach().numpy())
+    np.testing.assert_allclose(res[0], res[1])
+    x = zoo.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"shape \(B, \*output.shape\)"):
+        zoo.autograd.grad(x * 2, x, zoo.ones(2, 2), is_grads_batched=True)
