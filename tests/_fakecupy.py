@@ -751,8 +751,15 @@ class _MemoryPool:
     def n_free_blocks(self):
         return 0
 
+    def malloc(self, size):   # what an allocator installed with cupy.cuda.set_allocator calls
+        return _MemoryPointer(np.empty(0))
+
+    def set_limit(self, size=None, fraction=None):
+        self.limit = (size, fraction)
+
 
 _pool, _pinned_pool = _MemoryPool(), _MemoryPool()
+_allocator = [None]   # what cupy.cuda.set_allocator installed (the stand-in allocates host memory itself)
 
 
 def get_default_memory_pool():
@@ -787,25 +794,91 @@ def _make_cuda():
     runtime.runtimeGetVersion = lambda: 13000
     runtime.driverGetVersion = lambda: 13000
 
-    class Stream:
+    import itertools
+    import time
+    _ptrs = itertools.count(0x1000, 0x10)
+    _current_stream = [None]
+
+    class Stream:   # host execution is synchronous: streams only keep CuPy's bookkeeping
         null = None
 
-        def __init__(self, non_blocking=False, null=False, ptds=False):
-            self.ptr = 0
+        def __init__(self, null=False, non_blocking=False, ptds=False):
+            self.ptr = 0 if null else next(_ptrs)
+            self.device_id = _current[0]
+            self._prev = []
 
         def synchronize(self):
             pass
 
-        def __enter__(self):
+        @property
+        def done(self):
+            return True
+
+        def use(self):
+            _current_stream[0] = self
             return self
 
+        def wait_event(self, event):
+            if not isinstance(event, Event):
+                raise TypeError(f"Stream.wait_event: expected a cupy.cuda.Event, got {type(event).__name__}")
+
+        def record(self, event=None):
+            event = Event() if event is None else event
+            event.record(self)
+            return event
+
+        def __enter__(self):
+            self._prev.append(_current_stream[0])
+            return self.use()
+
         def __exit__(self, *exc):
+            _current_stream[0] = self._prev.pop()
+
+    class Event:
+        def __init__(self, block=False, disable_timing=False, interprocess=False):
+            if interprocess and not disable_timing:
+                raise ValueError("Timing must be disabled for interprocess events")
+            self.disable_timing = disable_timing
+            self._t = None
+            self.ptr = next(_ptrs)
+
+        def record(self, stream=None):
+            if stream is not None and not isinstance(stream, Stream):
+                raise TypeError(f"Event.record: expected a cupy.cuda.Stream, got {type(stream).__name__}")
+            self._t = time.perf_counter()
+
+        def synchronize(self):
             pass
 
+        @property
+        def done(self):
+            return True
+
+    def get_elapsed_time(start_event, end_event):
+        for e in (start_event, end_event):
+            if e.disable_timing or e._t is None:
+                raise RuntimeError("cudaErrorInvalidResourceHandle: the event was not recorded with timing")
+        return (end_event._t - start_event._t) * 1000.0
+
+    def _set_allocator(allocator=None):
+        _allocator[0] = allocator
+
+    runtime.memGetInfo = lambda: (70 * 2 ** 30, 80 * 2 ** 30)
     cuda.runtime = runtime
     cuda.Device = Device
     cuda.Stream = Stream
-    cuda.get_current_stream = lambda device=None: Stream()
+    cuda.Event = Event
+    cuda.get_elapsed_time = get_elapsed_time
+    cuda.get_current_stream = lambda device=None: _current_stream[0]
+    cuda.set_allocator = _set_allocator
+    memory = types.ModuleType("cupy.cuda.memory")
+
+    class OutOfMemoryError(MemoryError):   # CuPy's, raised when the pool cannot allocate
+        pass
+    memory.OutOfMemoryError = OutOfMemoryError
+    cuda.memory = memory
+    Stream.null = Stream(null=True)
+    _current_stream[0] = Stream.null
     cuda.is_available = lambda: True
     cuda.MemoryPointer = _MemoryPointer
     device = types.ModuleType("cupy.cuda.device")

@@ -210,16 +210,48 @@ def set_rng_state_all(new_states):
         set_rng_state(s, i)
 
 
+from .memory import (max_memory_allocated, max_memory_reserved, mem_get_info, memory_stats, memory_summary,
+                     reset_max_memory_allocated, reset_peak_memory_stats, set_per_process_memory_fraction)
+from .streams import Event, Stream, StreamContext, current_stream, default_stream, set_stream, stream
+
+
+def is_initialized():
+    """Whether CuPy has been loaded (Zoo initialises CUDA lazily, on the first CUDA tensor)."""
+    return _backend._cupy is not None
+
+
+def init():
+    """Load CuPy now rather than on the first CUDA tensor."""
+    _require("init")
+
+
+def ipc_collect():
+    """Nothing to collect: Zoo shares no CUDA memory between processes."""
+
+
 __all__ = ["is_available", "device_count", "current_device", "set_device", "synchronize", "get_device_name",
            "get_device_capability", "device", "empty_cache", "memory_allocated", "memory_reserved",
            "manual_seed", "manual_seed_all", "seed", "seed_all", "initial_seed", "get_rng_state",
-           "set_rng_state", "get_rng_state_all", "set_rng_state_all"]
+           "set_rng_state", "get_rng_state_all", "set_rng_state_all", "max_memory_allocated", "max_memory_reserved",
+           "mem_get_info", "memory_stats", "memory_summary", "reset_max_memory_allocated", "reset_peak_memory_stats",
+           "set_per_process_memory_fraction", "Event", "Stream", "StreamContext", "current_stream", "default_stream",
+           "set_stream", "stream", "is_initialized", "init", "ipc_collect", "OutOfMemoryError"]
+
+
+class _NoCudaOutOfMemoryError(MemoryError):
+    """``zoo_core.cuda.OutOfMemoryError`` before CuPy is loaded."""
 
 
 def __getattr__(name):
     from .. import _legacy
     if name in _legacy.NAMES.values():   # torch.cuda.FloatTensor and friends
         return next(c for c in _legacy.CUDA.values() if c.__name__ == name)
+    if name == "OutOfMemoryError":
+        # CuPy's own class once CuPy is loaded, so `except zoo_core.cuda.OutOfMemoryError` catches what a
+        # failed GPU allocation raises; before that, a placeholder nothing raises
+        if _backend._cupy is not None:
+            return _backend._cupy.cuda.memory.OutOfMemoryError
+        return _NoCudaOutOfMemoryError
     if name == "amp":   # ``torch.cuda.amp`` without importing it (or CuPy) with zoo_core.cuda
         import importlib
         return importlib.import_module(".amp", __name__)
