@@ -8,7 +8,7 @@ SAME_AS_FUNCTIONAL = frozenset("""
     conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d avg_pool1d max_pool1d max_pool2d
     max_pool3d adaptive_avg_pool1d adaptive_max_pool1d dropout alpha_dropout feature_alpha_dropout layer_norm
     group_norm pixel_shuffle pixel_unshuffle channel_shuffle cosine_similarity pairwise_distance selu celu
-    threshold prelu rrelu hardshrink bilinear rms_norm relu_ selu_ celu_ threshold_ rrelu_
+    threshold prelu rrelu hardshrink bilinear rms_norm relu_ selu_ celu_ threshold_ rrelu_ pdist
 """.split())
 
 ADAPTED = frozenset(["batch_norm", "instance_norm", "embedding"])

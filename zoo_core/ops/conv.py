@@ -26,15 +26,22 @@ _KEEP_COLS_BYTES = 64 << 20   # forward columns up to this size are kept for the
 _ARITY = {2: "a pair", 3: "a triple"}
 
 
+class ArgumentError(RuntimeError, ValueError):
+    """A malformed argument (a size tuple of the wrong length, a bad padding string). torch raises
+    RuntimeError; it is also a ValueError, which zoo raised before and callers may catch."""
+
+
 def _ntuple(v, n, name, op):
     """An int or a sequence of 1 or ``n`` ints -> an ``n``-tuple."""
     if isinstance(v, int):
         return (v,) * n
+    if isinstance(v, str):
+        raise TypeError(f"{op}: argument '{name}' must be tuple of ints, not str")
     v = tuple(v)
     if len(v) == 1:
         return v * n
     if len(v) != n:
-        raise ValueError(f"{op}: expected {name} to be a single int or {_ARITY.get(n, f'{n} values')}, got {v}")
+        raise ArgumentError(f"{op}: expected {name} to be a single int or {_ARITY.get(n, f'{n} values')}, got {v}")
     return v
 
 
@@ -108,7 +115,7 @@ def _to_rows(y, g):
     """(N, O, *out) -> (g, O/g, N*prod(out)): channels first, as the GEMMs want them."""
     xp = _backend.array_module(y)
     o = y.shape[1]
-    return xp.ascontiguousarray(y.transpose(1, 0, *range(2, y.ndim))).reshape(g, o // g, -1)
+    return xp.ascontiguousarray(y.transpose(1, 0, *range(2, y.ndim))).reshape(g, o // g, y.size // max(o, 1))
 
 
 def _from_rows(rows, n, out):
@@ -126,7 +133,7 @@ def _conv(x, w, s, pads, d, g):
     o, cg, *k = wa.shape
     kk = cg * math.prod(k)
     cols, out = _im2col(xa, k, s, pads, d)
-    rows = wa.reshape(g, o // g, kk) @ cols.reshape(g, kk, -1)
+    rows = wa.reshape(g, o // g, kk) @ cols.reshape(g, kk, cols.shape[1])
     y = _wrap(_from_rows(rows, n, out))
     if grad_mode.enabled and (x._rg or w._rg):
         in_sp = xa.shape[2:]
@@ -149,7 +156,7 @@ def _conv_t(y, w, s, pads, d, g, in_sp):
     kk = cg * math.prod(k)
     wt = wa.reshape(g, o // g, kk).transpose(0, 2, 1)                # (g, K/g, O/g)
     cols = wt @ _to_rows(ya, g)                                       # (g, K/g, N*L)
-    x = _wrap(_col2im(cols.reshape(g * kk, -1), (n, g * cg) + tuple(in_sp), k, s, pads, d, out))
+    x = _wrap(_col2im(cols.reshape(g * kk, cols.shape[-1]), (n, g * cg) + tuple(in_sp), k, s, pads, d, out))
     if grad_mode.enabled and (y._rg or w._rg):
         def backward(gx):
             gy = _conv(gx, w, s, pads, d, g) if y._rg else None
@@ -168,7 +175,7 @@ def _conv_w(x, y, s, pads, d, g, k, cols=None):
     cg = c // g
     if cols is None:
         cols, _ = _im2col(xa, k, s, pads, d)
-    cols = cols.reshape(g, cg * math.prod(k), -1)
+    cols = cols.reshape(g, cg * math.prod(k), cols.shape[-1])
     gw = _wrap((_to_rows(ya, g) @ cols.transpose(0, 2, 1)).reshape(o, cg, *k))
     if grad_mode.enabled and (x._rg or y._rg):
         def backward(ggw):
@@ -209,8 +216,26 @@ def _check(op, input, weight, bias, groups, dims, transposed=False):
     if input._data.dtype != weight._data.dtype:
         raise RuntimeError(
             f"{op}: Input type ({input.dtype}) and weight type ({weight.dtype}) should be the same")
+    if weight._data.shape[0] == 0:
+        raise RuntimeError(f"{op}: Given groups={groups}, expected weight to be at least 1 at dimension 0, but got "
+                           f"weight of size {list(weight._data.shape)} instead")
     if bias is not None and bias._data.shape != (weight._data.shape[1] * groups if transposed else weight._data.shape[0],):
         raise RuntimeError(f"{op}: bias of shape {tuple(bias._data.shape)} does not match the output channels")
+    if bias is not None and bias._data.dtype != input._data.dtype:
+        raise RuntimeError(f"{op}: Input type ({input.dtype}) and bias type ({bias.dtype}) should be the same")
+
+
+def _check_params(op, s, p, d, groups):
+    """torch's RuntimeErrors for non-positive stride/dilation/groups and negative padding (else these
+    surface as numpy errors deep in im2col)."""
+    if any(v <= 0 for v in s):
+        raise RuntimeError(f"{op}: non-positive stride is not supported, got stride={s}")
+    if any(v <= 0 for v in d):
+        raise RuntimeError(f"{op}: dilation should be greater than zero, but got dilation={d}")
+    if groups <= 0:
+        raise RuntimeError(f"{op}: non-positive groups is not supported, got groups={groups}")
+    if any(v < 0 for v in p):
+        raise RuntimeError(f"{op}: negative padding is not supported, got padding={p}")
 
 
 def _convnd(op, nd, input, weight, bias, stride, padding, dilation, groups):
@@ -225,12 +250,16 @@ def _convnd(op, nd, input, weight, bias, stride, padding, dilation, groups):
             pads = ((0, 0),) * nd
         elif padding == "same":
             if any(v != 1 for v in s):
-                raise ValueError("padding='same' is not supported for strided convolutions")
+                raise ArgumentError(f"{op}: padding='same' is not supported for strided convolutions")
             pads = tuple(_same_pads(kk, dd) for kk, dd in zip(k, d))
         else:
-            raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+            raise ArgumentError(f"{op}: Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
     else:
         pads = tuple((p, p) for p in _ntuple(padding, nd, "padding", op))
+    _check_params(op, s, [a for a, _ in pads], d, groups)
+    if 0 in x._data.shape[2:] and x._data.shape[0] and x._data.shape[1]:
+        raise RuntimeError(f"{op}: Only zero batch or zero channel inputs are supported, but got input shape: "
+                           f"{list(x._data.shape)}")
     padded = [h + a + b for h, (a, b) in zip(x._data.shape[2:], pads)]
     eff = [dd * (kk - 1) + 1 for kk, dd in zip(k, d)]
     if any(h < e for h, e in zip(padded, eff)):
@@ -251,15 +280,28 @@ def _conv_transposend(op, nd, input, weight, bias, stride, padding, output_paddi
     s, d = _ntuple(stride, nd, "stride", op), _ntuple(dilation, nd, "dilation", op)
     p = _ntuple(padding, nd, "padding", op)
     opad = _ntuple(output_padding, nd, "output_padding", op)
-    for a, b_ in zip(opad, s):
-        if a >= b_ and a >= max(d):
+    _check_params(op, s, p, d, groups)
+    if weight._data.shape[0] % groups:
+        raise RuntimeError(f"{op}: Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+                           f"but got weight of size {list(weight._data.shape)} instead")
+    for a, b_, dd in zip(opad, s, d):
+        if a >= b_ and a >= dd:
             raise RuntimeError(f"{op}: output padding must be smaller than either stride or dilation, but got "
                                f"output_padding={opad}, stride={s}, dilation={d}")
     out = tuple((i - 1) * ss - 2 * pp + dd * (kk - 1) + oo + 1
                 for i, ss, pp, dd, kk, oo in zip(x._data.shape[2:], s, p, d, weight._data.shape[2:], opad))
-    # the adjoint of a conv whose input is ``out``: its padding is p on the leading side and p - op on the
-    # trailing rows that the forward conv would never reach
-    y = _conv_t(x, weight, s, tuple((pp, pp) for pp in p), d, groups, out)
+    # the adjoint of a conv whose input is ``out`` with padding p before and p - op after (the conv
+    # reads no further). When op > p (possible with op >= stride, allowed when op < dilation), the last
+    # op - p rows are beyond any window: compute without them, then append them as zeros
+    if any(o <= 0 for o in out):
+        raise RuntimeError(f"{op}: Given input size per channel: {list(x._data.shape[2:])}. Calculated output size "
+                           f"per channel: {list(out)}. Output size is too small")
+    tail = tuple(max(oo - pp, 0) for oo, pp in zip(opad, p))
+    pads = tuple((pp, max(pp - oo, 0)) for oo, pp in zip(opad, p))
+    y = _conv_t(x, weight, s, pads, d, groups, tuple(o - t for o, t in zip(out, tail)))
+    if any(tail):
+        from ..nn._functional.resize import pad as _pad_fn   # lazy: nn imports ops
+        y = _pad_fn(y, [v for t in reversed(tail) for v in (0, t)])
     if bias is not None:
         y = y + bias.reshape(1, -1, *(1,) * nd)
     return y.squeeze(0) if unbatched else y
@@ -320,8 +362,9 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     _check("conv1d", input, weight, bias, groups, 1)
     unbatched = input._data.ndim == 2
     x = input.unsqueeze(0) if unbatched else input
-    pad = padding if isinstance(padding, str) else (0, _single(padding))
-    y = conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, (1, _single(stride)), pad, (1, _single(dilation)),
+    pad = padding if isinstance(padding, str) else (0, _single(padding, "padding"))
+    y = conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, (1, _single(stride, "stride")), pad,
+               (1, _single(dilation, "dilation")),
                groups).squeeze(2)
     return y.squeeze(0) if unbatched else y
 
@@ -331,29 +374,58 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     _check("conv_transpose1d", input, weight, bias, groups, 1, transposed=True)
     unbatched = input._data.ndim == 2
     x = input.unsqueeze(0) if unbatched else input
-    y = conv_transpose2d(x.unsqueeze(2), weight.unsqueeze(2), bias, (1, _single(stride)), (0, _single(padding)),
-                         (0, _single(output_padding)), groups, (1, _single(dilation))).squeeze(2)
+    op = "conv_transpose1d"
+    y = conv_transpose2d(x.unsqueeze(2), weight.unsqueeze(2), bias, (1, _single(stride, "stride", op)),
+                         (0, _single(padding, "padding", op)), (0, _single(output_padding, "output_padding", op)),
+                         groups, (1, _single(dilation, "dilation", op))).squeeze(2)
     return y.squeeze(0) if unbatched else y
 
 
-def _single(v):
-    return v if isinstance(v, int) else tuple(v)[0]
+def _single(v, name="", op="conv1d"):
+    return _ntuple(v, 1, name, op)[0]
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
-    """Extract sliding blocks: (N, C, H, W) -> (N, C*kh*kw, L), as ``torch.nn.functional.unfold``."""
-    if input._data.ndim != 4:
-        raise RuntimeError(f"unfold: Input Error: Only 4D input Tensors are supported (got {input._data.ndim}D)")
+    """Extract sliding blocks: (N, C, H, W) -> (N, C*kh*kw, L) (or unbatched (C, H, W) -> (C*kh*kw, L)),
+    as ``torch.nn.functional.unfold``.
+
+    Example::
+
+        >>> F.unfold(zoo_core.ones(1, 2, 3, 3), 2).shape
+        zoo_core.Size([1, 8, 4])
+    """
+    if input._data.ndim not in (3, 4):
+        raise RuntimeError(f"unfold: Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other "
+                           f"non-zero dimensions for input, but got: {list(input._data.shape)}")
     k, d = _pair(kernel_size, "kernel_size", "unfold"), _pair(dilation, "dilation", "unfold")
     p, s = _pair(padding, "padding", "unfold"), _pair(stride, "stride", "unfold")
     pads = ((p[0], p[0]), (p[1], p[1]))
+    blocks = [_out_size(h, kk, ss, pp, pp, dd) for h, kk, ss, pp, dd in zip(input._data.shape[-2:], k, s, p, d)]
+    if min(k + d + s) <= 0 or min(p) < 0 or min(blocks) < 1:
+        raise RuntimeError(f"unfold: Given input with spatial size {tuple(input._data.shape[-2:])}, kernel_size={k}, "
+                           f"dilation={d}, padding={p}, stride={s}, calculated shape of the array of sliding blocks "
+                           f"as {tuple(blocks)}, but its components must be at least one.")
+    if input._data.ndim == 3:
+        return _Unfold.forward(input.unsqueeze(0), k, d, pads, s).squeeze(0)
     return _Unfold.forward(input, k, d, pads, s)
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
-    """Combine sliding blocks (N, C*kh*kw, L) into (N, C, H, W), summing overlaps; adjoint of ``unfold``."""
-    if input._data.ndim != 3:
-        raise RuntimeError(f"fold: Input Error: Only 3D input Tensors are supported (got {input._data.ndim}D)")
+    """Combine sliding blocks (N, C*kh*kw, L) into (N, C, H, W) (or unbatched (C*kh*kw, L) into (C, H, W)),
+    summing overlaps; the adjoint of ``unfold``.
+
+    Example::
+
+        >>> F.fold(zoo_core.ones(1, 8, 4), (3, 3), 2)[0, 0]
+        tensor([[1., 2., 1.],
+                [2., 4., 2.],
+                [1., 2., 1.]])
+    """
+    if input._data.ndim not in (2, 3):
+        raise RuntimeError(f"fold: Expected 2D or 3D (batch mode) input tensor with possibly 0 batch size and "
+                           f"non-zero dimensions for input, but got: {list(input._data.shape)}")
+    if input._data.ndim == 2:
+        return fold(input.unsqueeze(0), output_size, kernel_size, dilation, padding, stride).squeeze(0)
     k, d = _pair(kernel_size, "kernel_size", "fold"), _pair(dilation, "dilation", "fold")
     p, s = _pair(padding, "padding", "fold"), _pair(stride, "stride", "fold")
     out = _pair(output_size, "output_size", "fold")

@@ -16,7 +16,9 @@ from .conv import _ntuple, _offset_slices, _pair, _windows
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
            "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
-           "adaptive_max_pool2d", "adaptive_max_pool3d", "lp_pool2d"]
+           "adaptive_max_pool2d", "adaptive_max_pool3d", "lp_pool2d", "lp_pool3d", "max_pool1d_with_indices",
+           "max_pool2d_with_indices", "max_pool3d_with_indices", "adaptive_max_pool1d_with_indices",
+           "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d_with_indices"]
 
 _ALL = slice(None)
 
@@ -90,18 +92,32 @@ class _Geom:
                 xp.maximum(best, sl, out=best)
         return best
 
-    def first_max(self, xp, xpad, best):
-        """The flat window position of the first maximum of every window (PyTorch's choice on ties)."""
+    def valid(self, xp):
+        """A padded (1, 1, *spatial) mask of the real input cells, or None without padding: a window
+        whose max equals the padding fill (-inf, or an int dtype's min) must point at a real cell."""
+        if not any(self.p) and not any(self.extra):
+            return None
+        return self.padded(xp, xp.ones((1, 1) + tuple(self.hw), dtype=bool), False)
+
+    def first_max(self, xp, xpad, best, valid=None):
+        """The flat window position of the first maximum of every window (PyTorch's choice on ties;
+        for a NaN maximum, PyTorch's is the last NaN)."""
         pos = xp.zeros(best.shape, dtype=xp.uint8 if self.window < 256 else xp.int64)
         for idx, sl in reversed(list(self.offsets(xpad))):
-            pos = xp.where(sl == best, pos.dtype.type(idx), pos)
+            hit = sl == best
+            if valid is not None:
+                hit &= valid[self.slices[idx]]
+            pos = xp.where(hit, pos.dtype.type(idx), pos)
+        if best.dtype.kind == "f" and bool(xp.isnan(best).any()):
+            for idx, sl in self.offsets(xpad):
+                pos = xp.where(xp.isnan(sl), pos.dtype.type(idx), pos)
         return pos
 
     @property
     def disjoint(self):
         return all(s >= (k - 1) * d + 1 for k, s, d in zip(self.k, self.s, self.d))
 
-    def place_first_max(self, xp, g, xpad, best, shape):
+    def place_first_max(self, xp, g, xpad, best, shape, valid=None):
         """``place`` for disjoint windows without materialising positions: each window's gradient goes
         to its first maximum, found by comparison on the fly (the plain-backward fast path)."""
         padded = self.padded_shape(shape)
@@ -113,6 +129,8 @@ class _Geom:
         last = self.window - 1
         for (idx, sl), (_, osl) in zip(self.offsets(xpad), self.offsets(out)):
             hit = sl == best
+            if valid is not None:
+                hit &= valid[self.slices[idx]]
             if free is None:
                 free = ~hit
             else:
@@ -174,20 +192,24 @@ def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode, 
     xa = x._data
     xp = _backend.array_module(xa)
     geom = _Geom(op, xa.shape[2:], kernel_size, stride, padding, dilation, ceil_mode)
+    if xa.dtype.kind == "b":
+        raise NotImplementedError(f"{op}: \"{op}\" not implemented for 'bool'")
     fill = -xp.inf if xa.dtype.kind == "f" else xp.iinfo(xa.dtype).min
     xpad = geom.padded(xp, xa, fill)
     best = geom.window_max(xp, xpad)
     # where each max came from is only needed for indices or the backward: found then, by comparison
-    pos = geom.first_max(xp, xpad, best) if return_indices else None
+    pos = geom.first_max(xp, xpad, best, geom.valid(xp)) if return_indices else None
     out = _wrap(best)
     if x._rg and grad_mode.enabled:
         shape = xa.shape
 
         def backward(g):
             xpad = geom.padded(xp, x._data, fill)
-            if pos is None and not grad_mode.enabled and geom.disjoint:
-                return (_wrap(geom.place_first_max(xp, g._data, xpad, best, shape)),)
-            p = pos if pos is not None else geom.first_max(xp, xpad, best)
+            valid = geom.valid(xp)
+            if (pos is None and not grad_mode.enabled and geom.disjoint
+                    and not (best.dtype.kind == "f" and bool(xp.isnan(best).any()))):
+                return (_wrap(geom.place_first_max(xp, g._data, xpad, best, shape, valid)),)
+            p = pos if pos is not None else geom.first_max(xp, xpad, best, valid)
             return (_place(g, p, geom, shape),)
         record(out, f"MaxPool{nd}DWithIndicesBackward0", backward, (x,), (x,))
     if unbatched:
@@ -284,8 +306,8 @@ def _avg_pool(op, nd, input, kernel_size, stride, padding, ceil_mode, count_incl
     unbatched = input._data.ndim == nd + 1
     x = input.unsqueeze(0) if unbatched else input
     xa = x._data
-    if xa.dtype.kind != "f":
-        raise RuntimeError(f"{op}: \"{op}\" not implemented for '{x.dtype.name}'")
+    if xa.dtype.kind != "f" and xa.dtype != "int64":   # int64 averages with truncating division, as in torch
+        raise NotImplementedError(f"{op}: \"{op}\" not implemented for '{x.dtype.name}'")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError(f"{op}: divisor must be not zero")
     xp = _backend.array_module(xa)
@@ -330,11 +352,37 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                       count_include_pad).squeeze(-2)
 
 
+def _lp_pool(nd, input, norm_type, kernel_size, stride, ceil_mode):
+    k = _ntuple(kernel_size, nd, "kernel_size", f"lp_pool{nd}d")
+    maxp, avgp = (max_pool2d, avg_pool2d) if nd == 2 else (max_pool3d, avg_pool3d)
+    if norm_type == math.inf:    # the limit p -> inf is the max of |x| (and -inf: the min)
+        return maxp(input.abs(), k, stride, 0, 1, ceil_mode)
+    if norm_type == -math.inf:
+        return -maxp(-input.abs(), k, stride, 0, 1, ceil_mode)
+    s = avgp(input.pow(norm_type), k, stride, 0, ceil_mode)
+    return (s.sign() * s.abs().relu()).mul(math.prod(k)).pow(1.0 / norm_type)
+
+
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
-    """Power-average pooling: ``(sum x^p)^(1/p)`` over each window."""
-    k = _pair(kernel_size, "kernel_size", "lp_pool2d")
-    s = avg_pool2d(input.pow(norm_type), k, stride, 0, ceil_mode)
-    return (s.sign() * s.abs().relu()).mul(k[0] * k[1]).pow(1.0 / norm_type)
+    """Power-average pooling: ``(sum x^p)^(1/p)`` over each window.
+
+    Example::
+
+        >>> F.lp_pool2d(zoo_core.ones(1, 1, 2, 2), 2, 2).flatten().tolist()
+        [2.0]
+    """
+    return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over (N, C, D, H, W): ``(sum x^p)^(1/p)`` over each window.
+
+    Example::
+
+        >>> F.lp_pool3d(zoo_core.ones(1, 1, 2, 2, 2), 1, 2).flatten().tolist()
+        [8.0]
+    """
+    return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode)
 
 
 # ---- adaptive pooling ---------------------------------------------------------------------------
@@ -362,9 +410,11 @@ def _adaptive_avg(op, nd, input, output_size):
     divide, else one averaging matrix per dim, applied by matmuls."""
     if input._data.ndim not in (nd + 1, nd + 2):
         raise RuntimeError(f"{op}: Expected {nd + 1}D or {nd + 2}D tensor, got shape {tuple(input._data.shape)}")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"{op}: \"{op}\" not implemented for '{input.dtype.name}'")
     sizes = input._data.shape[-nd:]
     out = _adaptive_sizes(op, sizes, output_size)
-    if all(h % o == 0 for h, o in zip(sizes, out)):
+    if all(o and h % o == 0 for h, o in zip(sizes, out)):
         pool = avg_pool2d if nd == 2 else avg_pool3d
         return pool(input, tuple(h // o for h, o in zip(sizes, out)))
     xp = _backend.array_module(input._data)
@@ -408,19 +458,25 @@ def _adaptive_max(op, nd, input, output_size, return_indices):
     argmax of every region (flat positions in the input's spatial volume) and a gather there."""
     if input._data.ndim not in (nd + 1, nd + 2):
         raise RuntimeError(f"{op}: Expected {nd + 1}D or {nd + 2}D tensor, got shape {tuple(input._data.shape)}")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"{op}: \"{op}\" not implemented for '{input.dtype.name}'")
     sizes = input._data.shape[-nd:]
     out = _adaptive_sizes(op, sizes, output_size)
-    if all(h % o == 0 for h, o in zip(sizes, out)):
+    if all(o and h % o == 0 for h, o in zip(sizes, out)):
         pool = max_pool2d if nd == 2 else max_pool3d
         return pool(input, tuple(h // o for h, o in zip(sizes, out)), return_indices=return_indices)
     xa = input._data
     xp = _backend.array_module(xa)
     lead = xa.shape[:-nd]
     idx = xp.empty(lead + out, dtype=xp.int64)
+    nans = bool(xp.isnan(xa).any())
     for cell in itertools.product(*map(range, out)):
         bounds = [_region(i, h, o) for i, h, o in zip(cell, sizes, out)]
         region = xa[(Ellipsis,) + tuple(slice(a, b) for a, b in bounds)].reshape(lead + (-1,))
         k = region.argmax(axis=-1)
+        if nans:   # a NaN is the max, and torch picks a region's last NaN (argmax: the first)
+            isnan = xp.isnan(region)
+            k = xp.where(isnan.any(axis=-1), region.shape[-1] - 1 - isnan[..., ::-1].argmax(axis=-1), k)
         lens = [b - a for a, b in bounds]
         flat = 0
         for j, ((a, _), h) in enumerate(zip(bounds, sizes)):
@@ -460,3 +516,31 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
     if return_indices:
         return r[0].squeeze(-2), r[1].squeeze(-2)
     return r.squeeze(-2)
+
+
+# ---- torch's ``*_with_indices`` names: the pools with ``return_indices=True`` ------------------------
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=True):
+    return adaptive_max_pool3d(input, output_size, True)

@@ -151,7 +151,7 @@ ERRORS = [
     (lambda: F.max_pool3d(X, (2, 2)), ValueError, "max_pool3d: expected kernel_size to be a single int or a triple"),
     (lambda: F.max_pool3d(X, 2, stride=0), RuntimeError, "max_pool3d: stride should not be zero"),
     (lambda: F.avg_pool3d(X[0, 0], 2), RuntimeError, "avg_pool3d: Expected 4D or 5D"),
-    (lambda: F.avg_pool3d(X.long(), 2), RuntimeError, "\"avg_pool3d\" not implemented for 'int64'"),
+    (lambda: F.avg_pool3d(X.int(), 2), RuntimeError, "\"avg_pool3d\" not implemented for 'int32'"),
     (lambda: F.avg_pool3d(X, 2, divisor_override=0), RuntimeError, "avg_pool3d: divisor must be not zero"),
     (lambda: F.adaptive_avg_pool3d(X[0, 0], 2), RuntimeError, "adaptive_avg_pool3d: Expected 4D or 5D tensor"),
     (lambda: F.adaptive_max_pool3d(X, (2, 2)), ValueError,

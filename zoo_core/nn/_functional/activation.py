@@ -25,19 +25,22 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _float(input, op):
+def _float(input, op, ints=False):
+    """The input's array; torch's NotImplementedError (a RuntimeError) for dtypes the op lacks: all but
+    floats, or with ``ints`` all but bool."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(input).__name__}")
-    if input._data.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating point tensor, got {input.dtype.name}")
+    kind = input._data.dtype.kind
+    if kind != "f" and not (ints and kind in "iu"):
+        raise NotImplementedError(f"{op}: expected a floating point tensor, got {input.dtype.name}")
     return input._data
 
 
-def _pointwise(name, node, forward, backward):
+def _pointwise(name, node, forward, backward, ints=False):
     """``op(input, *params)``: ``forward(xp, x, *params)`` on arrays; ``backward(g, input, *params)``
-    with Tensor ops."""
+    with Tensor ops. ``ints``: integer inputs are allowed too (as torch allows them)."""
     def op(input, *params):
-        x = _float(input, name)
+        x = _float(input, name, ints)
         y = _wrap(forward(_backend.array_module(x), x, *params))
         if input._rg and grad_mode.enabled:
             record(y, node, lambda g: (backward(g, input, *params),), (input,), (input,))
@@ -60,7 +63,7 @@ def _hardtanh_bwd(g, x, lo, hi):
     return where((x > lo) & (x < hi), g, 0.0)
 
 
-_hardtanh = _pointwise("hardtanh", "HardtanhBackward0", _hardtanh_fwd, _hardtanh_bwd)
+_hardtanh = _pointwise("hardtanh", "HardtanhBackward0", _hardtanh_fwd, _hardtanh_bwd, ints=True)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
@@ -130,6 +133,7 @@ def prelu(input, weight):
         >>> F.prelu(zoo_core.tensor([[-2., 3.]]), zoo_core.tensor([0.25]))
         tensor([[-0.5000,  3.0000]])
     """
+    _float(input, "prelu")
     n = weight._data.size
     channels = input._data.shape[1] if input._data.ndim >= 2 else 1
     if n != 1 and n != channels:
@@ -160,14 +164,17 @@ def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
 
 
 def _threshold_fwd(xp, x, threshold, value):
-    return xp.where(x > threshold, x, x.dtype.type(value))
+    # ``x <= threshold``, not ``x > threshold``: a NaN stays NaN (and passes its gradient), as in torch;
+    # an int input compares with the threshold cast to its dtype, as torch's C++ does
+    t = x.dtype.type
+    return xp.where(x <= t(threshold), t(value), x)
 
 
 def _threshold_bwd(g, x, threshold, value):
-    return where(x > threshold, g, 0.0)
+    return where(x <= threshold, 0.0, g)
 
 
-_threshold = _pointwise("threshold", "ThresholdBackward0", _threshold_fwd, _threshold_bwd)
+_threshold = _pointwise("threshold", "ThresholdBackward0", _threshold_fwd, _threshold_bwd, ints=True)
 
 
 def threshold(input, threshold, value, inplace=False):
@@ -242,8 +249,8 @@ def _hardswish_fwd(xp, x):
 
 
 def _hardswish_bwd(g, x):
-    # PyTorch: 0 below -3, g * (x / 3 + 0.5) on [-3, 3], g above 3
-    return where(x < -3, 0.0, where(x <= 3, g * (x / 3 + 0.5), g))
+    # PyTorch: 0 up to -3, g from 3 on, g * (x / 3 + 0.5) between (and for NaN)
+    return where(x <= -3, 0.0, where(x >= 3, g, g * (x / 3 + 0.5)))
 
 
 _hardswish = _pointwise("hardswish", "HardswishBackward0", _hardswish_fwd, _hardswish_bwd)
@@ -288,15 +295,43 @@ def _shrink_check(lambd, op):
         raise RuntimeError(f"{op}: lambda must be greater or equal to 0, but found to be {lambd}.")
 
 
+# NaN inputs stay NaN with a zero gradient, as in torch: the forward zeroes only [-lambd, lambd] and the
+# backward passes only outside it
+def _shrink_bwd(g, x, lambd, soft):
+    return where((x > lambd) | (x < -lambd), g, 0.0)
+
+
+def _shrink_fwd(xp, x, lambd, soft):
+    t = x.dtype.type
+    inside = (x >= t(-lambd)) & (x <= t(lambd))
+    return xp.where(inside, t(0), x - xp.sign(x) * t(lambd) if soft else x)
+
+
+_shrink = _pointwise("hardshrink", "HardshrinkBackward0", _shrink_fwd, _shrink_bwd)
+_softshrink = _pointwise("softshrink", "SoftshrinkBackward0", _shrink_fwd, _shrink_bwd)
+
+
 def hardshrink(input, lambd=0.5):
-    """``x`` where ``|x| > lambd``, else 0."""
-    return where((input > lambd) | (input < -lambd), input, 0.0)
+    """``x`` where ``|x| > lambd``, else 0.
+
+    Example::
+
+        >>> F.hardshrink(zoo_core.tensor([-1., 0.2, 0.7]))
+        tensor([-1.0000,  0.0000,  0.7000])
+    """
+    return _shrink(input, lambd, False)
 
 
 def softshrink(input, lambd=0.5):
-    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0."""
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0.
+
+    Example::
+
+        >>> F.softshrink(zoo_core.tensor([-1., 0.2, 0.7]))
+        tensor([-0.5000,  0.0000,  0.2000])
+    """
     _shrink_check(lambd, "softshrink")
-    return where(input > lambd, input - lambd, where(input < -lambd, input + lambd, 0.0))
+    return _softshrink(input, lambd, True)
 
 
 # ---- smooth, composed of Tensor ops -------------------------------------------------------------

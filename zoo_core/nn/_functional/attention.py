@@ -134,7 +134,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if blocked is not None:
         scores = masked_fill(scores, _wrap(blocked), _NEG_INF)
     # on a GPU, asking whether any row is empty costs a device sync: take the safe branch unasked
-    if empty is not None and (_backend.is_cuda_array(empty) or empty.any()):
+    if S == 0:   # no keys at all: the (..., L, 0) weights are empty and the output zeros, as in torch
+        attn = scores
+    elif empty is not None and (_backend.is_cuda_array(empty) or empty.any()):
         # "safe softmax": a row with no key to attend gets zero weights (and zero gradient), not NaN
         empty = _wrap(empty)
         attn = masked_fill(softmax(masked_fill(scores, empty, 0.0), -1), empty, 0.0)

@@ -121,6 +121,8 @@ def _alpha(input, p, training, inplace, shape, name):
     if not training or p == 0 or input._data.size == 0:
         return input
     x = input._data
+    if p == 1:   # everything dropped: torch returns zeros (the affine rescale below divides by 1 - p)
+        return _finish(input, input * 0.0, inplace, name)
     keep = _keep_mask(input, shape, p, scaled=False)
     a = 1.0 / math.sqrt((_ALPHA ** 2 * p + 1) * (1 - p))
     b = _wrap(((keep - 1) * (_ALPHA * a) + _ALPHA * a * p).astype(x.dtype, copy=False))

@@ -16,7 +16,8 @@ from ...ops.unary import exp, log, softplus
 from ...tensor import _wrap
 from .loss import _legacy_reduction, _reduce, _reduction, _tname
 
-__all__ = ["cosine_embedding_loss", "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss", "poisson_nll_loss", "gaussian_nll_loss", "multi_margin_loss", "multilabel_soft_margin_loss"]
+__all__ = ["cosine_embedding_loss", "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss", "poisson_nll_loss", "gaussian_nll_loss", "multi_margin_loss", "multilabel_soft_margin_loss",
+           "multilabel_margin_loss"]
 
 
 # ---- margin and embedding losses ----------------------------------------------------------------
@@ -251,3 +252,35 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
     return _reduce(loss, reduction)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Multi-label hinge loss over (C,) or (N, C): per sample,
+    ``sum_{j in targets, i not in targets} max(0, 1 - (x[j] - x[i])) / C``, where the targets are the
+    class indices in ``target`` up to its first -1 (a repeated index counts twice, as in torch).
+
+    Example::
+
+        >>> F.multilabel_margin_loss(zoo_core.tensor([[0.1, 0.2, 0.4, 0.8]]), zoo_core.tensor([[3, 0, -1, 1]]))
+        tensor(0.8500)
+    """
+    red = _reduction(reduction, size_average, reduce)
+    x, t = input._data, target._data
+    if x.ndim > 2 or t.shape != x.shape:
+        raise RuntimeError(f"multilabel_margin_loss: inconsistent target size: {list(t.shape)} for input of size: "
+                           f"{list(x.shape)}")
+    if t.dtype != np.int64:
+        raise RuntimeError(f"expected scalar type Long but found {_tname(t)}")
+    xp = _backend.array_module(x)
+    c = x.shape[-1] if x.ndim else 1
+    tt = t.reshape(-1, c)                                           # (N, C) class lists
+    valid = xp.cumprod(tt >= 0, axis=-1).astype(bool)               # entries before the first -1
+    if bool((valid & (tt >= c)).any()):
+        raise RuntimeError("multilabel_margin_loss: argument #2 'target' is out of range")
+    hits = (tt[:, :, None] == xp.arange(c)) & valid[:, :, None]     # (N, K, C)
+    count = hits.sum(axis=1).astype(x.dtype)                        # times class c is listed
+    others = (count == 0).astype(x.dtype)                           # classes that are not targets
+    xx = input.reshape(-1, c)
+    hinge = (1 - xx.unsqueeze(-1) + xx.unsqueeze(-2)).relu()        # (N, C_target, C_other)
+    loss = (hinge * _wrap(count[:, :, None] * others[:, None, :])).sum((1, 2)) / c
+    return _reduce(loss.reshape(x.shape[:-1]) if x.ndim else loss.reshape(()), red)

@@ -1,11 +1,12 @@
 """Functional layers without a family of their own: ``linear``, ``bilinear``, ``normalize``,
 ``cosine_similarity``, ``pairwise_distance``.
 """
+from ... import _backend
 from ...autograd import grad_mode
 from ...autograd.graph import record
 from ...tensor import _wrap, check_same_device
 
-__all__ = ["linear", "bilinear", "normalize", "cosine_similarity", "pairwise_distance"]
+__all__ = ["linear", "bilinear", "normalize", "cosine_similarity", "pairwise_distance", "pdist"]
 
 
 def linear(input, weight, bias=None):
@@ -88,8 +89,10 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
     def unit(x):
         n = x.norm(2, dim, keepdim=True)
-        # the clamp changes the value only: PyTorch applies it in place under no_grad
-        return x / (n + (n.detach().clamp_min(eps) - n.detach()))
+        # the clamp changes the value only: PyTorch applies it in place under no_grad. An offset of
+        # max(eps - n, 0) (not clamp(n) - n, NaN for an overflowed n = inf) does that
+        xp = _backend.array_module(n._data)
+        return x / (n + _wrap(xp.maximum(eps - n._data, 0)))
     return (unit(x1) * unit(x2)).sum(dim)
 
 
@@ -97,3 +100,24 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """``||x1 - x2 + eps||_p`` over the last dim."""
     d = max(x1._data.ndim, x2._data.ndim) - 1
     return (x1 - x2 + eps).norm(p, max(d, 0), keepdim=keepdim)
+
+
+def pdist(input, p=2.0):
+    """The p-norm distance between every pair of rows of an (N, M) input: the N*(N-1)/2 entries above the
+    diagonal of ``cdist(input, input)``, row by row.
+
+    Example::
+
+        >>> F.pdist(zoo_core.tensor([[0., 0.], [3., 4.], [0., 1.]]))
+        tensor([5.0000, 1.0000, 4.2426])
+    """
+    if input._data.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input._data.ndim}D")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"pdist only supports floating-point dtypes, got {input.dtype}")
+    if p < 0:
+        raise RuntimeError(f"pdist only supports non-negative p values, got {p}")
+    import numpy as np
+    xp = _backend.array_module(input._data)
+    i, j = (xp.asarray(a) for a in np.triu_indices(input._data.shape[0], 1))
+    return (input[i] - input[j]).norm(p, 1)

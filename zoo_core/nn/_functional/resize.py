@@ -226,6 +226,9 @@ def pad(input, pad, mode="constant", value=None):
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
     if k not in (1, 2, 3) or x.ndim not in (k + 1, k + 2):
         raise NotImplementedError(f"Padding size {len(pad)} is not supported for {x.ndim}D input tensor.\n{_PAD_HELP}")
+    if 0 in (x.shape[1:] if x.ndim == k + 2 else x.shape):
+        raise RuntimeError(f"pad ({mode}): Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly 0 batch "
+                           f"size and other non-zero dimensions for input, but got: {list(x.shape)}")
     out = input
     for d in range(x.ndim - k, x.ndim):
         n, (a, b) = x.shape[d], pads[d]
@@ -254,13 +257,16 @@ def _scale(dt, in_size, out_size, scale, align_corners):
     return dt(in_size) / dt(out_size)
 
 
-def _taps(mode, n, out, scale, align_corners, dt):
+def _taps(mode, n, out, scale, align_corners, dt, dims=2):
     """[(index, weight)] of one output axis for ``mode`` (PyTorch's CPU index and weight rules)."""
     j = np.arange(out)
     if mode in ("nearest", "nearest-exact"):
-        if mode == "nearest" and out == n:
+        # torch's 2-d nearest copies (out == n) and doubles (out == 2n) whatever the scale; 1-d and 3-d
+        # map with 1/scale_factor then too
+        exact = scale is None or dims == 2
+        if mode == "nearest" and out == n and (exact or scale == 1):
             return [(j, None)]
-        if mode == "nearest" and out == 2 * n:
+        if mode == "nearest" and out == 2 * n and (exact or scale == 2):
             return [(j >> 1, None)]
         s = np.float32(1.0 / scale) if scale is not None and scale > 0 else np.float32(n) / np.float32(out)
         src = (j.astype(np.float32) + np.float32(0.5 if mode == "nearest-exact" else 0)) * s
@@ -272,7 +278,7 @@ def _taps(mode, n, out, scale, align_corners, dt):
     r = _scale(dt, n, out, scale, align_corners)
     jd = j.astype(dt)
     cubic = mode == "bicubic"
-    if mode != "bicubic" and out == n and not align_corners:
+    if mode != "bicubic" and out == n and not align_corners:   # torch copies here, whatever the scale
         return [(j, None)]
     src = jd * r if align_corners else (jd + dt(0.5)) * r - dt(0.5)
     if not cubic and not align_corners:
@@ -430,15 +436,16 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             f"linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact (got {mode})")
     if mode in _LINEAR_DIMS and _LINEAR_DIMS[mode] != dim:
         raise NotImplementedError(f"Got {x.ndim}D input, but {mode} mode needs {_LINEAR_DIMS[mode] + 2}D input")
-    if x.dtype.kind != "f":
-        raise RuntimeError(f'"upsample_{mode}" not implemented for \'{input.dtype.name}\'')
+    # torch resizes uint8 images too; nearest is a gather and exact (its linear modes round in fixed point)
+    if x.dtype.kind != "f" and not (x.dtype == np.uint8 and mode in ("nearest", "nearest-exact")):
+        raise NotImplementedError(f'"upsample_{mode}" not implemented for \'{input.dtype.name}\'')
     dt = np.float32 if x.dtype == np.float16 else x.dtype.type
     out = input
     for d in range(dim):
         n, o = spatial[d], int(sizes[d])
         if o <= 0:
             raise RuntimeError(f"interpolate: output size {o} of spatial dim {d} must be positive (input {spatial})")
-        taps = _taps(mode, n, o, scales[d], align_corners, dt)
+        taps = _taps(mode, n, o, scales[d], align_corners, dt, dim)
         if len(taps) == 1 and taps[0][1] is None and o == n and (taps[0][0] == np.arange(n)).all():
             continue   # identity along this dim
         out = _AxisMap(2 + d, taps, n).apply(out)
