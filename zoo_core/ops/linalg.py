@@ -43,9 +43,8 @@ def matmul(input, other, *, out=None):
         zoo_core.Size([2, 4])
     """
     xa, xb = input._data, other._data
-    if xa.dtype != xb.dtype:
-        raise RuntimeError(f"matmul: expected both operands to have the same dtype, but got "
-                           f"{input.dtype.name} and {other.dtype.name}")
+    if xa.dtype != xb.dtype or xa.dtype == np.bool_:
+        _check_product_dtypes("matmul", input, other)
     if type(xa) is not type(xb) or (type(xa) is not np.ndarray and xa.device != xb.device):
         check_same_device("matmul", input, other)
     try:
@@ -59,6 +58,14 @@ def matmul(input, other, *, out=None):
         from .arith import _out
         return _out(r, out)
     return r
+
+
+def _check_product_dtypes(op, a, b):
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f"{op}: expected both operands to have the same dtype, but got "
+                           f"{a.dtype.name} and {b.dtype.name}")
+    if a._data.dtype == np.bool_:       # as PyTorch, which has no bool GEMM
+        raise NotImplementedError(f"{op}: not implemented for bool tensors; convert with .int() or .float()")
 
 
 def _product_error(op, sa, sb):
@@ -173,6 +180,41 @@ def outer(input, vec2):
 ger = outer
 
 
+def inner(input, other):
+    """Sum of products over the last dims: ``out[i..., j...] = sum_k input[i..., k] * other[j..., k]``
+    (a 0-d operand multiplies elementwise).
+
+    Example::
+
+        >>> zoo_core.inner(zoo_core.tensor([1., 2.]), zoo_core.tensor([3., 4.]))
+        tensor(11.)
+    """
+    if input._data.ndim == 0 or other._data.ndim == 0:
+        return input * other
+    ka, kb = input._data.shape[-1], other._data.shape[-1]
+    if ka != kb:
+        raise RuntimeError(f"inner: last dimensions must match, got shapes {tuple(input._data.shape)} and "
+                           f"{tuple(other._data.shape)} ({ka} != {kb})")
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"inner: expected both inputs to have the same dtype, got {input.dtype.name} and "
+                           f"{other.dtype.name}")
+    return tensordot(input, other, ([-1], [-1]))
+
+
+def mv(input, vec):
+    """Matrix-vector product of a 2-D ``input`` and a 1-D ``vec``.
+
+    Example::
+
+        >>> zoo_core.mv(zoo_core.eye(2), zoo_core.tensor([3., 4.]))
+        tensor([3., 4.])
+    """
+    if input._data.ndim != 2 or vec._data.ndim != 1:
+        raise RuntimeError(f"mv: expected a 2-D matrix and a 1-D vector, got shapes {tuple(input._data.shape)} "
+                           f"and {tuple(vec._data.shape)}")
+    return matmul(input, vec)
+
+
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """``beta * input + alpha * (mat1 @ mat2)`` (with ``beta=0``, ``input`` is ignored)."""
     return _add_scaled(input, mm(mat1, mat2), beta, alpha)
@@ -231,6 +273,8 @@ def einsum(equation, *operands):
         if t._data.dtype != dt:
             raise RuntimeError("einsum(): expected all operands to have the same dtype, but got "
                                + ", ".join(o.dtype.name for o in operands))
+        if dt == np.bool_:
+            _check_product_dtypes("einsum", operands[0], t)
         if type(t._data) is not type(arrays[0]):
             check_same_device("einsum", operands[0], t)
     specs, out = _parse_einsum(equation, tuple(a.shape for a in arrays))
@@ -241,8 +285,11 @@ def einsum(equation, *operands):
         r = np.einsum(eq, *arrays, optimize=len(arrays) > 1)
     else:
         r = xp.einsum(eq, *arrays)
-    if len(arrays) == 1 and xp.may_share_memory(r, arrays[0]):
-        r = r.copy()                      # numpy returns views for transposes/diagonals: keep outputs fresh
+    if len(arrays) == 1:
+        if xp.may_share_memory(r, arrays[0]):
+            r = r.copy()                  # numpy returns views for transposes/diagonals: keep outputs fresh
+        elif r.dtype.kind in "iub" and r.dtype != np.int64 and set(specs[0]) - set(out):
+            r = xp.einsum(eq, arrays[0].astype(np.int64))   # a sum of ints/bools is int64 (as torch.sum)
     y = _wrap(r)
     if grad_mode.enabled and any(t._rg for t in operands):
         record(y, "EinsumBackward0", lambda g: _einsum_backward(g, specs, out, operands), operands, operands)
@@ -365,6 +412,9 @@ def tensordot(a, b, dims=2):
     if isinstance(dims, int):
         if dims < 0:
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > na or dims > nb:
+            raise RuntimeError(f"tensordot expects dims <= ndim of both operands, but got dims={dims} for shapes "
+                               f"{tuple(a._data.shape)} and {tuple(b._data.shape)}")
         da, db = list(range(na - dims, na)), list(range(dims))
     else:
         da, db = dims
@@ -481,8 +531,8 @@ def vecdot(x, y, *, dim=-1):
     return sum(x * y, dim)
 
 
-__all__ = ["matmul", "mm", "bmm", "dot", "vdot", "outer", "ger", "einsum", "tensordot", "addmm", "baddbmm",
-           "addmv"]
+__all__ = ["matmul", "mm", "bmm", "dot", "vdot", "outer", "ger", "inner", "mv", "einsum", "tensordot", "addmm",
+           "baddbmm", "addmv"]
 
 
 def _matmul_op(self, other):
@@ -506,3 +556,8 @@ def _rmatmul_op(self, other):
 Tensor.matmul, Tensor.mm, Tensor.bmm, Tensor.dot, Tensor.vdot = matmul, mm, bmm, dot, vdot
 Tensor.outer, Tensor.ger, Tensor.addmm, Tensor.baddbmm, Tensor.addmv = outer, ger, addmm, baddbmm, addmv
 Tensor.__matmul__, Tensor.__rmatmul__ = _matmul_op, _rmatmul_op
+Tensor.inner, Tensor.mv = inner, mv
+
+# square-matrix algebra (inverse, det, slogdet, solve) lives in decomp.py; the torch-level names come from here
+from .decomp import det, inverse, logdet, slogdet  # noqa: E402,F401
+__all__ += ["inverse", "det", "logdet", "slogdet"]

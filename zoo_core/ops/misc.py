@@ -17,8 +17,9 @@ from .. import _backend, _dtype
 from ..autograd import grad_mode
 from ..autograd.graph import record
 from ..tensor import Size, Tensor, _wrap, _wrap_dim, check_same_device, make_view
-from ._util import broadcast_error, grad_for, sum_to
+from ._util import broadcast_error, grad_for
 from .arith import _bump
+from .reduction import _reshape, sum as _sum
 from .shape import _embed, _ints, squeeze, t, transpose, unsqueeze
 
 _index = operator.index
@@ -267,7 +268,11 @@ def sum_to_size(input, *size):
     lead = len(shape) - len(size)
     if lead < 0 or any(s != shape[lead + k] and s != 1 for k, s in enumerate(size)):
         raise RuntimeError(f"sum_to_size: size {{{list(size)}}} is not expandable to size {{{list(shape)}}}.")
-    return input if size == shape else sum_to(input, size)
+    if size == shape:
+        return input
+    # reduction.sum gives PyTorch's result dtypes (ints and bools sum to int64, float16 in float32)
+    axes = tuple(range(lead)) + tuple(lead + k for k, s in enumerate(size) if s == 1 and shape[lead + k] != 1)
+    return _reshape(_sum(input, axes, keepdim=True), size) if axes else _reshape(input, size)
 
 
 # ---- in-place shape methods ------------------------------------------------------------------------
@@ -308,6 +313,34 @@ t_ = _shape_inplace("t_", t)
 transpose_ = _shape_inplace("transpose_", transpose)
 
 
+# ---- differences -----------------------------------------------------------------------------------
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """The ``n``-th forward difference along ``dim`` (``out[i] = x[i + 1] - x[i]``), after joining
+    ``prepend`` and ``append`` to ``input``; bool inputs give ``x[i + 1] != x[i]``.
+
+    Example::
+
+        >>> zoo_core.diff(zoo_core.tensor([1, 4, 9, 16]))
+        tensor([3, 5, 7])
+    """
+    nd = input._data.ndim
+    if nd == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"diff expects n to be non-negative, got {n}")
+    d = _wrap_dim(dim, nd, "diff")
+    if prepend is not None or append is not None:
+        from .join import cat
+        input = cat([t for t in (prepend, input, append) if t is not None], d)
+    lead = (slice(None),) * d
+    for _ in range(n):
+        if input._data.shape[d] == 0:
+            break
+        hi, lo = input[lead + (slice(1, None),)], input[lead + (slice(None, -1),)]
+        input = hi != lo if input._data.dtype == np.bool_ else hi - lo
+    return input
+
+
 # ---- counting --------------------------------------------------------------------------------------
 def bincount(input, weights=None, minlength=0):
     """Counts of each value in a 1-D tensor of non-negative integers (``weights`` sums weights instead);
@@ -339,7 +372,7 @@ def bincount(input, weights=None, minlength=0):
         raise RuntimeError(f"bincount: weights should be 1-d and have the same length as input (weights "
                            f"{list(w.shape)}, input {list(x.shape)})")
     _same_device("bincount", input, weights)
-    out_dt = w.dtype if w.dtype.kind == "f" else np.dtype(np.float64)
+    out_dt = w.dtype if w.dtype in (np.float32, np.float64) else np.dtype(np.float64)   # float16 too (PyTorch)
     y = _wrap(xp.bincount(x, weights=w, minlength=minlength).astype(out_dt, copy=False))
     if weights._rg and grad_mode.enabled:
         record(y, "BincountBackward0", lambda g: (None, grad_for(g[input.long()], weights)), (input, weights))
@@ -403,7 +436,7 @@ def histc(input, bins=100, min=0, max=0):
 
 
 __all__ = ["equal", "allclose", "isclose", "numel", "is_tensor", "is_floating_point", "is_complex",
-           "is_nonzero", "is_same_size", "clone", "detach", "select", "sum_to_size", "bincount", "histc"]
+           "is_nonzero", "is_same_size", "clone", "detach", "select", "sum_to_size", "diff", "bincount", "histc"]
 
 Tensor.equal, Tensor.allclose, Tensor.isclose = equal, allclose, isclose
 Tensor.is_nonzero, Tensor.is_complex, Tensor.is_same_size = is_nonzero, is_complex, is_same_size
@@ -412,7 +445,7 @@ Tensor.new_tensor, Tensor.new = new_tensor, new
 Tensor.select, Tensor.sum_to_size = select, sum_to_size
 Tensor.unsqueeze_, Tensor.squeeze_, Tensor.t_ = unsqueeze_, squeeze_, t_
 Tensor.transpose_ = Tensor.swapaxes_ = Tensor.swapdims_ = transpose_
-Tensor.bincount, Tensor.histc = bincount, histc
+Tensor.bincount, Tensor.histc, Tensor.diff = bincount, histc, diff
 
 # the rest of the collection; these modules attach their own Tensor methods
 from .ternary import *  # noqa: E402,F401,F403  (lerp, addcmul, addcdiv)

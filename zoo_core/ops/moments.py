@@ -1,4 +1,5 @@
-"""Moments and norms: ``var``, ``std``, ``var_mean``, ``std_mean``, ``norm`` and ``vector_norm``.
+"""Moments and norms: ``var``, ``std``, ``var_mean``, ``std_mean``, ``nansum``/``nanmean``, ``norm`` and
+``vector_norm``.
 
 Split from reduction.py (which re-exports them). Backward formulas are Tensor ops recomputing what they
 need (the mean, the norm) when a graph of the backward is being built, so double backward is exact.
@@ -11,9 +12,9 @@ import numpy as np
 from .. import _backend
 from ..autograd import grad_mode
 from ..autograd.graph import record
-from ..tensor import _wrap
+from ..tensor import Tensor, _wrap
 from .arith import where
-from .reduction import _dims, _keep, _keep_shape, _numel, mean
+from .reduction import _dims, _keep, _keep_shape, _numel, mean, sum as _sum
 from .unary import abs as _abs, sign
 
 
@@ -21,7 +22,7 @@ from .unary import abs as _abs, sign
 def _correction(unbiased, correction):
     if correction is not None:
         if unbiased is not None:
-            raise RuntimeError("var/std: pass either unbiased= or correction=, not both")
+            raise TypeError("var/std: pass either unbiased= or correction=, not both")
         return correction
     return 1 if unbiased is None or unbiased else 0
 
@@ -72,12 +73,16 @@ def _var_arrays(input, dim, correction, keepdim, op):
     if x.dtype.kind != "f":
         raise RuntimeError(f"{op}: std and var only support floating point dtypes, got {input.dtype.name}")
     axes = None if dim is None else _dims(dim, x.ndim, op)
+    dt = x.dtype
+    if dt == np.float16:         # square and sum in float32 (as PyTorch): float16 overflows at 65504
+        x = x.astype(np.float32)
     d = x - x.mean(axis=axes, keepdims=True)
     ssq = (d * d).sum(axis=axes, keepdims=keepdim)
     dof = _numel(x.shape, axes) - correction
     with np.errstate(divide="ignore", invalid="ignore"):
-        r = ssq * (1.0 / dof) if dof != 0 else ssq / x.dtype.type(0)   # dof 0 gives nan/inf (PyTorch too)
-    return r.astype(x.dtype, copy=False), axes, dof
+        # dof <= 0 divides by 0 (PyTorch clamps it): inf, or nan where ssq is 0 (an empty lane too)
+        r = ssq * (1.0 / dof) if dof > 0 else ssq / x.dtype.type(0)
+    return r.astype(dt, copy=False), axes, dof
 
 
 def _var(input, dim, correction, keepdim, op):
@@ -86,8 +91,15 @@ def _var(input, dim, correction, keepdim, op):
     if input._rg and grad_mode.enabled:
         shape = input._data.shape
         scale = 2.0 / dof if dof != 0 else math.inf
+        full = axes is None or len(shape) == 0
 
         def backward(g):
+            if full and dof <= 0:
+                # PyTorch's full reduction: nan where x equals the mean, inf elsewhere (times g)
+                xa = input._data
+                r = _backend.array_module(xa).full(xa.shape, math.inf, dtype=xa.dtype)
+                r[xa == xa.mean(axis=axes, keepdims=True)] = math.nan
+                return (g * _wrap(r),)
             centered = input - mean(input, axes, True)
             return (_keep(g, shape, axes, keepdim) * centered * scale,)
         record(y, "VarBackward0", backward, (input,), (input,))
@@ -102,6 +114,8 @@ def _std(input, dim, correction, keepdim):
         shape = input._data.shape
         s_keep = y._data.reshape(_keep_shape(shape, axes))
         inv_dof = 1.0 / dof if dof != 0 else math.inf
+        if dof < 0 and (axes is None or len(shape) == 0):
+            inv_dof = math.nan      # PyTorch's full reduction with dof <= 0: nan gradient everywhere
 
         def backward(g):
             sk = std(input, axes, keepdim=True, correction=correction) if grad_mode.enabled else _wrap(s_keep)
@@ -110,6 +124,42 @@ def _std(input, dim, correction, keepdim):
             return (gs * (input - mean(input, axes, True)) * inv_dof,)
         record(y, "StdBackward0", backward, (input,), (input, weakref.ref(y)))
     return y, axes, dof
+
+
+# ---- nansum, nanmean ------------------------------------------------------------------------------
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """``sum`` treating NaN as zero (NaN entries get no gradient).
+
+    Example::
+
+        >>> zoo_core.nansum(zoo_core.tensor([1., float("nan"), 2.]))
+        tensor(3.)
+    """
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind == "f":
+        input = where(_wrap(_backend.array_module(input._data).isnan(input._data)), 0.0, input)
+    return _sum(input, dim, keepdim)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """``mean`` over the non-NaN entries (NaN where a lane has none).
+
+    Example::
+
+        >>> zoo_core.nanmean(zoo_core.tensor([1., float("nan"), 2.]))
+        tensor(1.5000)
+    """
+    if input._data.dtype.kind != "f":          # dtype= does not make an integer input acceptable (as PyTorch)
+        raise RuntimeError(f"nanmean(): expected input to have floating point dtype but got {input.dtype.name}")
+    if dtype is not None:
+        input = input.to(dtype)
+    x = input._data
+    xp = _backend.array_module(x)
+    nan = xp.isnan(x)
+    axes = None if dim is None else _dims(dim, x.ndim, "nanmean")
+    count = (~nan).sum(axis=axes, keepdims=keepdim).astype(x.dtype)
+    return _sum(where(_wrap(nan), 0.0, input), dim, keepdim) / _wrap(count)
 
 
 # ---- norms --------------------------------------------------------------------------------------
@@ -122,12 +172,15 @@ def vector_norm(input, ord=2, dim=None, keepdim=False, *, dtype=None):
         >>> zoo_core.linalg.vector_norm(zoo_core.tensor([3., 4.]))
         tensor(5.)
     """
+    if input._data.dtype.kind != "f":     # dtype= does not make an integer input acceptable (as PyTorch)
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                           f"Got {input.dtype.name}")
     if dtype is not None:
         input = input.to(dtype)
     x = input._data
-    if x.dtype.kind != "f":
-        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
-                           f"Got {input.dtype.name}")
+    dt = x.dtype
+    if dt == np.float16:         # powers and sums in float32 (as PyTorch): float16 overflows at 65504
+        x = x.astype(np.float32)
     if isinstance(ord, str):
         raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
     xp = _backend.array_module(x)
@@ -140,13 +193,14 @@ def vector_norm(input, ord=2, dim=None, keepdim=False, *, dtype=None):
     elif p == 0:
         rk = (x != 0).sum(axis=axes, keepdims=True).astype(x.dtype)
     elif math.isinf(p):
-        if x.size == 0:
-            raise RuntimeError(f"linalg.vector_norm: cannot compute the {ord} norm on an empty tensor")
+        if x.size == 0 and _numel(x.shape, axes) == 0:    # only empty lanes have no max (as PyTorch)
+            raise RuntimeError(f"linalg.vector_norm: cannot compute the {ord} norm on an empty tensor "
+                               f"(shape {tuple(x.shape)}, dim {dim})")
         a = xp.abs(x)
         rk = a.max(axis=axes, keepdims=True) if p > 0 else a.min(axis=axes, keepdims=True)
     else:
         rk = ((xp.abs(x) ** p).sum(axis=axes, keepdims=True)) ** (1.0 / p)
-    rk = rk.astype(x.dtype, copy=False)
+    rk = rk.astype(dt, copy=False)
     y = _wrap(rk if keepdim else rk.reshape([s for i, s in enumerate(x.shape) if axes is not None and i not in axes]))
     if input._rg and grad_mode.enabled:
         shape = x.shape
@@ -204,4 +258,6 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     return vector_norm(input, p, dim, keepdim, dtype=dtype)
 
 
-__all__ = ["var", "std", "var_mean", "std_mean", "norm"]
+__all__ = ["var", "std", "var_mean", "std_mean", "norm", "nansum", "nanmean"]
+
+Tensor.nansum, Tensor.nanmean = nansum, nanmean

@@ -93,9 +93,9 @@ def _expand(g, shape, axes, keepdim):
 
 
 def _float_only(input, op):
-    if input._data.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating point tensor, got {input.dtype.name}; "
-                           "convert it with .float() or pass dtype=")
+    if input._data.dtype.kind != "f":       # NotImplementedError (a RuntimeError) as PyTorch's missing kernel
+        raise NotImplementedError(f"{op}: expected a floating point tensor, got {input.dtype.name}; "
+                                  "convert it with .float() or pass dtype=")
 
 
 def _return_type(name, fields=("values", "indices")):
@@ -134,8 +134,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None):
             r = x.sum(axis=axes, dtype=np.float32, keepdims=keepdim).astype(np.float16)
         else:
             r = x.sum(axis=axes, keepdims=keepdim)
-    else:
-        r = x.sum(axis=axes, dtype=_INT, keepdims=keepdim)
+    else:   # integers and bools accumulate in int64 unless dtype= names the result type
+        r = x.sum(axis=axes, dtype=_INT if dtype is None else x.dtype, keepdims=keepdim)
     y = _wrap(r)
     if input._rg and grad_mode.enabled:
         shape = x.shape
@@ -189,7 +189,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None):
     x = input._data
     axes = None if dim is None else _dims(dim, x.ndim, "prod")
     r = x.prod(axis=axes, keepdims=keepdim) if x.dtype.kind == "f" else \
-        x.prod(axis=axes, dtype=_INT, keepdims=keepdim)
+        x.prod(axis=axes, dtype=_INT if dtype is None else x.dtype, keepdims=keepdim)
     y = _wrap(r)
     if input._rg and grad_mode.enabled:
         shape = x.shape
@@ -327,6 +327,9 @@ def amin(input, dim=(), keepdim=False, *, axis=None):
 
 def _amax(input, axes, keepdim, op, node):
     x = input._data
+    if axes is None and x.size == 0:       # (max()/min() without dim raised already, with their own name)
+        raise RuntimeError(f"a{op}(): Expected reduction dim to be specified for input.numel() == 0 "
+                           f"(shape {tuple(x.shape)}). Specify the reduction dim with the 'dim' argument.")
     try:
         r = x.max(axis=axes, keepdims=keepdim) if op == "max" else x.min(axis=axes, keepdims=keepdim)
     except ValueError:
@@ -350,6 +353,9 @@ def _amax(input, axes, keepdim, op, node):
 def aminmax(input, *, dim=None, keepdim=False):
     """``(min, max)`` over ``dim`` (or everything) in one call."""
     d = () if dim is None else dim
+    if dim is None and input._data.size == 0:
+        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
+                           f"identity (shape {tuple(input._data.shape)})")
     return _aminmax_t(amin(input, d, keepdim), amax(input, d, keepdim))
 
 
@@ -372,17 +378,21 @@ def argmin(input, dim=None, keepdim=False, *, axis=None):
 def _argext(input, dim, keepdim, op):
     x = input._data
     xp = _backend.array_module(x)
-    if x.size == 0:
-        raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0 "
-                           f"(shape {tuple(x.shape)})" if dim is None else
-                           f"{op}(): Expected reduction dim {dim} to have non-zero size (shape {tuple(x.shape)})")
+    if x.dtype == np.bool_:
+        raise RuntimeError(f"{op}(): does not support bool input")
     fn = xp.argmax if op == "argmax" else xp.argmin
     if dim is None:
+        if x.size == 0:
+            raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0 "
+                             f"(shape {tuple(x.shape)})")
         r = fn(x)
         if keepdim:
             r = xp.asarray(r).reshape((1,) * x.ndim)
     else:
         ax = _wrap_dim(dim, x.ndim, op)
+        if x.ndim and x.shape[ax] == 0:    # only the reduced dim must be non-empty (as PyTorch)
+            raise IndexError(f"{op}(): Expected reduction dim {ax} to have non-zero size "
+                             f"(shape {tuple(x.shape)})")
         r = fn(x, axis=ax, keepdims=keepdim) if x.ndim else xp.zeros((), _INT)
     r = _wrap(r)
     if r._data.dtype != _INT:
@@ -395,6 +405,8 @@ def median(input, dim=None, keepdim=False):
     ``(values, indices)``. A lane with NaN has median NaN (at the first NaN's index)."""
     x = input._data
     xp = _backend.array_module(x)
+    if x.dtype == np.bool_:
+        raise NotImplementedError("median(): not implemented for bool tensors; convert with .int() or .float()")
     if dim is None:
         if x.size == 0:
             return _wrap(xp.asarray(float("nan"), dtype=x.dtype))
@@ -503,12 +515,12 @@ def count_nonzero(input, dim=None):
 
 
 # split by concept; re-exported so that zoo_core's one import line covers them
-from .moments import norm, std, std_mean, var, var_mean  # noqa: E402
-from .scan import cumprod, cumsum, log_softmax, softmax  # noqa: E402
+from .moments import nanmean, nansum, norm, std, std_mean, var, var_mean  # noqa: E402
+from .scan import cummax, cummin, cumprod, cumsum, log_softmax, softmax  # noqa: E402
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "median",
-           "var", "std", "var_mean", "std_mean", "norm", "logsumexp", "all", "any", "count_nonzero",
-           "cumsum", "cumprod", "softmax", "log_softmax"]
+           "var", "std", "var_mean", "std_mean", "nansum", "nanmean", "norm", "logsumexp", "all", "any",
+           "count_nonzero", "cumsum", "cumprod", "cummax", "cummin", "softmax", "log_softmax"]
 
 _METHODS = {
     "sum": sum, "mean": mean, "prod": prod, "max": max, "min": min, "amax": amax, "amin": amin,

@@ -1,4 +1,5 @@
-"""Ops along one dim that keep its length: ``cumsum``, ``cumprod``, ``softmax``, ``log_softmax``.
+"""Ops along one dim that keep its length: ``cumsum``, ``cumprod``, ``cummax``/``cummin``, ``softmax``,
+``log_softmax``.
 
 Split from reduction.py (which re-exports them); backward formulas are Tensor ops, so double backward
 works. ``softmax`` is on the hot path of every attention layer: its forward is three array passes
@@ -6,12 +7,14 @@ written in place.
 """
 import weakref
 
+import numpy as np
+
 from .. import _backend
 from ..autograd import grad_mode
 from ..autograd.graph import record
 from ..tensor import Tensor, _wrap, _wrap_dim
 from .arith import where
-from .reduction import _INT, _float_only, prod, sum
+from .reduction import _INT, _float_only, _return_type, prod, sum
 from .unary import exp
 
 
@@ -34,11 +37,13 @@ def _cumulative(input, dim, dtype, op):
         input = input.to(dtype)
     x = input._data
     ax = _wrap_dim(dim, x.ndim, op)
-    kind = x.dtype.kind
+    acc = x.dtype if x.dtype.kind == "f" or dtype is not None else _INT   # ints/bools: int64 unless dtype=
     if x.ndim == 0:
-        r = x.copy() if kind == "f" else x.astype(_INT)
+        r = x.astype(acc)
+    elif acc == np.float16:    # accumulate in float32, as PyTorch does (float16 drifts after ~1000 terms)
+        r = getattr(x, op)(axis=ax, dtype=np.float32).astype(np.float16)
     else:
-        r = getattr(x, op)(axis=ax) if kind == "f" else getattr(x, op)(axis=ax, dtype=_INT)
+        r = getattr(x, op)(axis=ax, dtype=acc)
     return input, x, ax, r
 
 
@@ -121,13 +126,68 @@ def _cumprod_backward_graph(g, x, ax):
     return out
 
 
+# ---- cummax, cummin ------------------------------------------------------------------------------
+_cummax_t, _cummin_t = _return_type("cummax"), _return_type("cummin")
+
+
+def cummax(input, dim):
+    """Running maximum along ``dim``: ``(values, indices)``; a tie or a NaN moves the index forward (as
+    PyTorch). The gradient goes to the index each output took its value from.
+
+    Example::
+
+        >>> zoo_core.cummax(zoo_core.tensor([1., 3., 2., 5.]), 0).indices
+        tensor([0, 1, 1, 3])
+    """
+    return _cumextreme(input, dim, True)
+
+
+def cummin(input, dim):
+    """Running minimum along ``dim``: ``(values, indices)``; see ``cummax``."""
+    return _cumextreme(input, dim, False)
+
+
+def _cumextreme(input, dim, largest):
+    x = input._data
+    xp = _backend.array_module(x)
+    ax = _wrap_dim(dim, x.ndim, "cummax" if largest else "cummin")
+    v = xp.moveaxis(x, ax, -1) if x.ndim else x.reshape(1)
+    n = v.shape[-1]
+    i = xp.broadcast_to(xp.arange(n, dtype=_INT), v.shape)
+    floating = x.dtype.kind == "f"
+    s = 1
+    while s < n:
+        # Hillis-Steele scan, log2(n) vector steps (CuPy has no maximum.accumulate): combine each entry
+        # with the one s places earlier; the later one wins ties, and NaN beats everything
+        vl, vr = v[..., :-s], v[..., s:]
+        later = vr >= vl if largest else vr <= vl
+        if floating:
+            later = (later & ~xp.isnan(vl)) | xp.isnan(vr)
+        v = xp.concatenate([v[..., :s], xp.where(later, vr, vl)], axis=-1)
+        i = xp.concatenate([i[..., :s], xp.where(later, i[..., s:], i[..., :-s])], axis=-1)
+        s *= 2
+    if x.ndim:
+        v, i = xp.moveaxis(v, -1, ax), xp.moveaxis(i, -1, ax)
+    else:
+        v, i = v.reshape(()), i.reshape(())
+    values, idx = _wrap(v.copy()), i.copy()      # C order (the scan ran on the moved axis)
+    if input._rg and grad_mode.enabled:
+        from .scatter import scatter_add
+
+        def backward(g):
+            if x.ndim == 0:
+                return (g,)
+            return (scatter_add(_wrap(xp.zeros(x.shape, g._data.dtype)), ax, _wrap(idx), g),)
+        record(values, "CummaxBackward0" if largest else "CumminBackward0", backward, (input,))
+    return (_cummax_t if largest else _cummin_t)(values, _wrap(idx))
+
+
 def _softmax_axis(input, dim, dtype, op):
+    ax = _wrap_dim(dim, input._data.ndim, op)
     if dtype is not None:
         input = input.to(dtype)
     _float_only(input, op)
-    x = input._data
-    ax = _wrap_dim(dim, x.ndim, op)
-    return input, x, ax if x.ndim else None
+    return input, input._data, ax if input._data.ndim else None
 
 
 def softmax(input, dim, dtype=None):
@@ -140,6 +200,8 @@ def softmax(input, dim, dtype=None):
     """
     input, x, ax = _softmax_axis(input, dim, dtype, "softmax")
     xp = _backend.array_module(x)
+    if x.size == 0:     # no max to shift by; the (empty) result is still differentiable
+        return input * 1
     e = x - x.max(axis=ax, keepdims=True)
     if ax is None:
         e = xp.asarray(e)             # 0-d: numpy gave a scalar, which cannot take out=
@@ -164,6 +226,8 @@ def log_softmax(input, dim, dtype=None):
     """
     input, x, ax = _softmax_axis(input, dim, dtype, "log_softmax")
     xp = _backend.array_module(x)
+    if x.size == 0:
+        return input * 1
     s = x - x.max(axis=ax, keepdims=True)
     if ax is None:
         s = xp.asarray(s)
@@ -177,7 +241,7 @@ def log_softmax(input, dim, dtype=None):
     return y
 
 
-__all__ = ["cumsum", "cumprod", "softmax", "log_softmax"]
+__all__ = ["cumsum", "cumprod", "cummax", "cummin", "softmax", "log_softmax"]
 
-Tensor.cumsum, Tensor.cumprod = cumsum, cumprod
+Tensor.cumsum, Tensor.cumprod, Tensor.cummax, Tensor.cummin = cumsum, cumprod, cummax, cummin
 Tensor.softmax, Tensor.log_softmax = softmax, log_softmax

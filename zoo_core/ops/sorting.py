@@ -47,6 +47,11 @@ def _argsort(xp, x, axis, descending):
     return ((n - 1) - i).astype(np.int64, copy=False)
 
 
+def _no_bool(x, op, exc=RuntimeError):
+    if x.dtype == np.bool_:    # PyTorch has no bool kernel for the selection ops
+        raise exc(f"{op}(): not implemented for bool tensors; convert with .int() or .float() first")
+
+
 def _sorted_indices(input, dim, descending, op):
     """(dim, int64 sorted indices, array module); a 0-d input is sorted as one element."""
     x = input._data
@@ -102,6 +107,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         tensor([5., 4.])
     """
     x = input._data
+    _no_bool(x, "topk")
     n = x.shape[_wrap_dim(dim, x.ndim, "topk")] if x.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError(f"selected index k out of range (k={k}, size {n} along dim {dim})")
@@ -138,7 +144,10 @@ def _partial_top(x, k, d, n, largest):
 def kthvalue(input, k, dim=-1, keepdim=False):
     """``(values, indices)`` of the ``k``-th smallest entry (1-based) along ``dim``."""
     x = input._data
+    _no_bool(x, "kthvalue", NotImplementedError)
     n = x.shape[_wrap_dim(dim, x.ndim, "kthvalue")] if x.ndim else 1
+    if n == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {dim} to have non-zero size (shape {tuple(x.shape)})")
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim} (k={k}, size {n})")
     d, idx, xp = _sorted_indices(input, dim, False, "kthvalue")
@@ -177,7 +186,8 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     x = input._data
     xp = _backend.array_module(x)
     if dim is None:
-        v, inv, cnt = xp.unique(x.reshape(-1), return_inverse=True, return_counts=True)
+        # each NaN is its own value (as PyTorch; numpy and CuPy merge them by default)
+        v, inv, cnt = xp.unique(x.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False)
         inv = inv.reshape(x.shape)
     else:
         d = _wrap_dim(dim, x.ndim, "unique")
@@ -228,8 +238,11 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         inv_shape = x.shape
     else:
         d = _wrap_dim(dim, x.ndim, "unique_consecutive")
+        if any(n == 0 for i, n in enumerate(x.shape) if i != d):
+            raise RuntimeError(f"unique_consecutive: there are 0 sized dimensions in shape {list(x.shape)}, and "
+                               f"they aren't selected (dim={d}), so unique cannot be applied")
         moved = xp.moveaxis(x, d, 0)
-        rows = moved.reshape(moved.shape[0], -1)
+        rows = moved.reshape(moved.shape[0], math.prod(moved.shape[1:]))
         diff = (rows[1:] != rows[:-1]).any(axis=1) if rows.shape[1] else xp.zeros(rows.shape[0] - 1, dtype=bool)
         new = xp.concatenate([xp.ones(min(1, rows.shape[0]), dtype=bool), diff])
         values = xp.moveaxis(moved[new], 0, d)
