@@ -21,7 +21,11 @@ from ._util import grad_for
 from .arith import _bump
 
 _INDEX_KINDS = ("int64", "int32")
+_KEY_DTYPES = ("int64", "int32", "uint8", "bool")   # what PyTorch accepts as an index tensor
 _FULL = slice(None)
+_INF = float("inf")
+_TORCH_NAMES = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long", "int32": "Int",
+                "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 def _rg(x):
@@ -88,6 +92,49 @@ def _float_key(xp, a, to=None):
         b = a.view(_SIGNED[a.dtype.itemsize])
         return xp.where(b < 0, b ^ np.iinfo(b.dtype).max, b)
     return xp.where(a < 0, a ^ np.iinfo(a.dtype).max, a).view(to)
+
+
+_FLOAT_MAX = {2: 65504.0, 4: 3.4028234663852886e38, 8: _INF}
+
+
+def _scalar_for(v, dt, half_saturates=False):
+    """A Python number checked (and converted) as PyTorch stores it into dtype ``dt``: a value the dtype
+    cannot hold raises, except negative ints into unsigned ones, which wrap (``uint8``: -1 -> 255).
+    (PyTorch's ``x[key] = v`` lets float16 saturate to inf: ``half_saturates``.)"""
+    kind = dt.kind
+    if kind == "f":
+        if _FLOAT_MAX[dt.itemsize] < abs(v) < _INF:
+            if not (half_saturates and dt.itemsize == 2):
+                raise _overflow(v, dt)
+            if abs(v) >= 65520:   # rounds past float16's largest value: inf (without numpy's cast warning)
+                return _INF if v > 0 else -_INF
+        return v
+    if kind == "b" or isinstance(v, (bool, np.bool_)):
+        return v
+    info = np.iinfo(dt)
+    if isinstance(v, (float, np.floating)):
+        if not info.min <= v <= info.max:   # NaN and inf fail this too
+            raise _overflow(v, dt)
+        return int(v)   # truncates toward zero, as C does
+    v = int(v)
+    if kind == "u" and -info.max <= v < 0:
+        return v + info.max + 1
+    if not info.min <= v <= info.max:
+        raise _overflow(v, dt)
+    return v
+
+
+def _overflow(v, dt):
+    name = {"float16": "c10::Half", "float32": "float", "float64": "double"}.get(dt.name, f"{dt.name}_t")
+    return RuntimeError(f"value cannot be converted to type {name} without overflow (value {v!r})")
+
+
+def _same_dtype(op, dst, src):
+    """PyTorch's rule for ops that write a tensor into another: the dtypes must match."""
+    if src.dtype != dst.dtype:
+        raise RuntimeError(f"{op}: self and source expected to have the same dtype, but got (self) "
+                           f"{_TORCH_NAMES.get(dst.dtype.name, dst.dtype.name)} and (source) "
+                           f"{_TORCH_NAMES.get(src.dtype.name, src.dtype.name)}")
 
 
 def _strip_ones(v, ndim):
@@ -209,7 +256,7 @@ def _index_array(x, k, arr):
     """An index given as a Tensor/array/list, checked, on ``x``'s device."""
     if arr.dtype.kind == "f" and arr.size == 0:
         arr = arr.astype(np.int64)   # x[[]] selects nothing
-    if arr.dtype.kind not in "iub":
+    if arr.dtype.name not in _KEY_DTYPES:
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     if arr.dtype == np.uint8:
         arr = arr.astype(np.bool_)   # PyTorch reads byte tensors as masks
@@ -248,7 +295,7 @@ def _parse_key(x, key):
                 k = slice(*(None if s is None else operator.index(s) for s in (k.start, k.stop, k.step)))
             items.append(k)
             used += 1
-        elif isinstance(k, (bool, np.bool_)):
+        elif isinstance(k, bool):
             items.append(_index_array(x, k, np.asarray(k)))   # a new dim of size 1 (True) or 0 (False)
         elif isinstance(k, (int, np.integer)):
             items.append(int(k))
@@ -369,9 +416,10 @@ def setitem(self, key, value):
             else:
                 from ..tensor import check_same_device
                 check_same_device("setitem", self, value)
-    elif not isinstance(value, (int, float, bool, np.number, np.bool_)):
-        from .creation import as_tensor
-        value = as_tensor(value, dtype=self.dtype, device=self.device)
+    elif isinstance(value, (int, float, bool, np.number, np.bool_)):
+        value = _scalar_for(value, self._data.dtype, half_saturates=True)
+    else:   # as PyTorch: lists and arrays are not converted implicitly
+        raise TypeError(f"can't assign a {type(value).__name__} to a {self.type()} (wrap the value in a tensor)")
     if adv is not None and _backend.is_cuda_array(self._data):
         _check_adv_bounds(_wrap(self._data[basic]) if basic is not None else self, adv)
     if grad_mode.enabled and (self._rg or _rg(value)):
@@ -482,6 +530,8 @@ def _indices_key(self, indices, op):
 def index_put(input, indices, values, accumulate=False):
     """A copy of ``input`` with ``input[indices] = values`` (``+=`` with ``accumulate``, repeats adding up)."""
     key = _indices_key(input, indices, "index_put")
+    if not isinstance(values, Tensor):
+        raise TypeError(f"index_put(): argument 'values' must be Tensor, not {type(values).__name__}")
     return _put(input, key, values, accumulate=accumulate)
 
 

@@ -24,7 +24,9 @@ def _tensor_list(tensors, op):
     if type(tensors) is not list and type(tensors) is not tuple:
         tensors = list(tensors)
     if not tensors:
-        raise ValueError(f"{op}(): expected a non-empty list of Tensors")
+        if op == "cat":
+            raise ValueError("cat(): expected a non-empty list of Tensors")
+        raise RuntimeError(f"{op} expects a non-empty TensorList")
     for i, x in enumerate(tensors):
         if not isinstance(x, Tensor):
             raise TypeError(f"{op}(): expected a sequence of Tensors, but element {i} is a "
@@ -56,7 +58,7 @@ def _cast(g, dt):
 
 
 # ---- cat / stack -------------------------------------------------------------------------------
-def cat(tensors, dim=0, *, out=None):
+def cat(tensors, dim=0, *, axis=None, out=None):
     """Concatenate ``tensors`` along an existing dim ``dim`` (dtypes promoted as in PyTorch).
 
     Example::
@@ -65,6 +67,8 @@ def cat(tensors, dim=0, *, out=None):
         zoo_core.Size([3, 3])
     """
     tensors = _tensor_list(tensors, "cat")
+    if axis is not None:   # numpy's spelling, which PyTorch accepts too
+        dim = axis
     # PyTorch (legacy) skips 1-D empty tensors, whatever the others' shapes
     parts = [x for x in tensors if x._data.shape != (0,)] or [tensors[0]]
     shp = parts[0]._data.shape
@@ -113,7 +117,7 @@ def cat(tensors, dim=0, *, out=None):
 concat = concatenate = cat
 
 
-def stack(tensors, dim=0):
+def stack(tensors, dim=0, *, out=None):
     """Join equally shaped ``tensors`` along a new dim ``dim``.
 
     Example::
@@ -136,6 +140,9 @@ def stack(tensors, dim=0):
         def backward(g):
             return tuple(_cast(gi, dt) if rg else None for gi, (rg, dt) in zip(unbind(g, d), info))
         record(y, "StackBackward0", backward, tuple(tensors))
+    if out is not None:
+        from .arith import _out
+        return _out(y, out)
     return y
 
 
@@ -156,6 +163,19 @@ def dstack(tensors):
 
 
 row_stack = vstack
+
+
+def column_stack(tensors):
+    """Stack as columns: 0-d and 1-d inputs become (n, 1) columns, then all are joined along dim 1.
+
+    Example::
+
+        >>> zoo_core.column_stack([zoo_core.tensor([1, 2]), zoo_core.tensor([3, 4])])
+        tensor([[1, 3],
+                [2, 4]])
+    """
+    tensors = _tensor_list(tensors, "column_stack")
+    return cat([x.reshape(x._data.size, 1) if x._data.ndim <= 1 else x for x in tensors], 1)
 
 
 # ---- split / chunk / unbind --------------------------------------------------------------------
@@ -183,7 +203,7 @@ def _dim_of(input, dim, op):
     return _wrap_dim(dim, input._data.ndim, op)
 
 
-def split(tensor, split_size_or_sections, dim=0):
+def split(tensor, split_size_or_sections=None, dim=0, *, split_size=None):
     """Views of pieces along ``dim``: of ``split_size`` each (the last may be smaller), or of the sizes
     in a list.
 
@@ -192,6 +212,8 @@ def split(tensor, split_size_or_sections, dim=0):
         >>> [p.shape[0] for p in zoo_core.arange(5).split(2)]
         [2, 2, 1]
     """
+    if split_size is not None:   # Tensor.split's name for it
+        split_size_or_sections = split_size
     d = _dim_of(tensor, dim, "split")
     n = tensor._data.shape[d]
     if isinstance(split_size_or_sections, (list, tuple)):
@@ -235,7 +257,7 @@ def chunk(input, chunks, dim=0):
     return split(input, (n + chunks - 1) // chunks, d)
 
 
-def tensor_split(input, indices_or_sections, dim=0):
+def tensor_split(input, indices_or_sections=None, dim=0, *, indices=None, sections=None):
     """Split into ``sections`` views of near-equal size (the first ``size % sections`` one longer), or
     at the given indices.
 
@@ -246,7 +268,12 @@ def tensor_split(input, indices_or_sections, dim=0):
         >>> [p.tolist() for p in zoo_core.arange(5).tensor_split([1, 3])]
         [[0], [1, 2], [3, 4]]
     """
-    ios = indices_or_sections
+    given = [a for a in (indices_or_sections, indices, sections) if a is not None]
+    if len(given) != 1:
+        raise TypeError("tensor_split(): pass exactly one of indices_or_sections, indices= or sections=")
+    ios = given[0]
+    if indices is not None:
+        ios = list(ios)
     if isinstance(ios, Tensor):
         if ios._data.ndim > 1 or ios._data.dtype.kind not in "iu":
             raise RuntimeError("tensor_split expected tensor_indices_or_sections to be a zero-dimensional or "
@@ -273,6 +300,41 @@ def tensor_split(input, indices_or_sections, dim=0):
     return tuple(input.narrow(d, a, b - a) for a, b in bounds)   # unordered indices: pieces may overlap
 
 
+def _nsplit(op, input, ios, dim, min_ndim):
+    nd = input._data.ndim
+    if nd < min_ndim:
+        raise RuntimeError(f"torch.{op} requires a tensor with at least {min_ndim} dimension, but got a tensor "
+                           f"with {nd} dimensions!")
+    if not isinstance(ios, (list, tuple, Tensor)):
+        n = input._data.shape[dim]
+        s = _index(ios)
+        if s == 0 or n % s:
+            raise RuntimeError(f"torch.{op} attempted to split along dimension {dim}, but the size of the "
+                               f"dimension {n} is not divisible by the split_size {s}!")
+    return tensor_split(input, ios, dim)
+
+
+def hsplit(input, indices_or_sections):
+    """``tensor_split`` along dim 1 (dim 0 for 1-D input); an int must divide the size evenly.
+
+    Example::
+
+        >>> [p.shape for p in zoo_core.ones(2, 4).hsplit(2)]
+        [zoo_core.Size([2, 2]), zoo_core.Size([2, 2])]
+    """
+    return _nsplit("hsplit", input, indices_or_sections, 1 if input._data.ndim > 1 else 0, 1)
+
+
+def vsplit(input, indices_or_sections):
+    """``tensor_split`` along dim 0 of a tensor with at least 2 dims; an int must divide the size evenly."""
+    return _nsplit("vsplit", input, indices_or_sections, 0, 2)
+
+
+def dsplit(input, indices_or_sections):
+    """``tensor_split`` along dim 2 of a tensor with at least 3 dims; an int must divide the size evenly."""
+    return _nsplit("dsplit", input, indices_or_sections, 2, 3)
+
+
 def _select_fn(d, i):
     return lambda t: t.narrow(d, i, 1).squeeze(d)
 
@@ -296,8 +358,9 @@ def unbind(input, dim=0):
     return outs
 
 
-__all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack", "row_stack", "split",
+__all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack", "row_stack", "column_stack", "split", "hsplit", "vsplit", "dsplit",
            "split_with_sizes", "chunk", "tensor_split", "unbind"]
 
 Tensor.split, Tensor.split_with_sizes, Tensor.chunk = split, split_with_sizes, chunk
 Tensor.tensor_split, Tensor.unbind = tensor_split, unbind
+Tensor.hsplit, Tensor.vsplit, Tensor.dsplit = hsplit, vsplit, dsplit

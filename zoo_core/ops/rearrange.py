@@ -106,6 +106,8 @@ def roll(input, shifts, dims=None):
             raise RuntimeError(f"roll: shifts must be a single int when dims is None (got {list(shifts)})")
         axis = None
     else:
+        if arr.ndim == 0:
+            raise IndexError(f"roll: Dimension specified as {dims} but tensor has no dimensions")
         axis = tuple(_dim_list(dims, arr.ndim, "roll"))
         if len(axis) != len(shifts):
             raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(axis)}")

@@ -178,6 +178,8 @@ def flatten(input, start_dim=0, end_dim=-1):
     """
     arr = input._data
     if arr.ndim == 0:
+        _wrap_dim(start_dim, 0, "flatten")
+        _wrap_dim(end_dim, 0, "flatten")
         return _reshape(input, arr, (1,))
     s = _wrap_dim(start_dim, arr.ndim, "flatten")
     e = _wrap_dim(end_dim, arr.ndim, "flatten")
@@ -229,9 +231,12 @@ def squeeze(input, dim=None):
     if dim is None:
         axes = tuple([i for i, n in enumerate(shp) if n == 1])
     else:
-        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-        axes = tuple(sorted({d for d in (_wrap_dim(_index(d), arr.ndim, "squeeze") for d in dims)
-                             if arr.ndim and shp[d] == 1}))
+        dims = [_wrap_dim(_index(d), arr.ndim, "squeeze")
+                for d in (dim if isinstance(dim, (tuple, list)) else (dim,))]
+        if len(set(dims)) != len(dims):
+            d = next(d for d in dims if dims.count(d) > 1)
+            raise RuntimeError(f"squeeze: dim {d} appears multiple times in the list of dims {list(dims)}")
+        axes = tuple(sorted(d for d in dims if arr.ndim and shp[d] == 1))
     out = arr.squeeze(axis=axes) if axes else arr.view()
     return _view(input, out, "SqueezeBackward0", lambda g: (g.reshape(shp),), lambda t: t.squeeze(axes))
 
@@ -422,7 +427,7 @@ def expand(input, *sizes):
     shape = tuple(shape)
     if shape == shp:
         out = arr.view()
-    elif overlap or arr.size == 0:
+    elif overlap or arr.size == 0 or 0 in shape:
         out = _backend.array_module(arr).broadcast_to(arr, shape)
     else:
         out = arr.reshape(shape)   # only size-1 dims added: a writeable view, as in PyTorch
@@ -518,6 +523,53 @@ def _embed(g, shape, dim, start):
     return y
 
 
+# ---- unfold (Tensor method) -------------------------------------------------------------------
+def unfold(input, dimension, size, step):
+    """A view of all windows of ``size`` elements along ``dimension``, ``step`` apart: that dim becomes
+    the window count and a last dim of ``size`` is added (``Tensor.unfold``; for image patches see
+    ``nn.functional.unfold``).
+
+    Example::
+
+        >>> zoo_core.arange(5).unfold(0, 2, 2)
+        tensor([[0, 1],
+                [2, 3]])
+    """
+    arr = input._data
+    d = _wrap_dim(dimension, arr.ndim, "unfold")
+    size, step = _index(size), _index(step)
+    n = arr.shape[d] if arr.ndim else 1
+    if size < 0:
+        raise RuntimeError(f"unfold: size is {size} but must be >= 0")
+    if size > n:
+        raise RuntimeError(f"unfold: maximum size for tensor at dimension {d} is {n} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"unfold: step is {step} but must be > 0")
+    if arr.ndim == 0:
+        out = arr.reshape((1,))[:size]
+    else:
+        count = (n - size) // step + 1
+        st = arr.strides
+        shape = arr.shape[:d] + (count,) + arr.shape[d + 1:] + (size,)
+        strides = st[:d] + (st[d] * step,) + st[d + 1:] + (st[d],)
+        out = _backend.array_module(arr).lib.stride_tricks.as_strided(arr, shape, strides)
+    shp = arr.shape
+    return _view(input, out, "UnfoldBackward0", lambda g: (_unfold_backward(g, shp, d, size, step),),
+                 lambda x: unfold(x, d, size, step))
+
+
+def _unfold_backward(g, shape, d, size, step):
+    """Sum each window's gradient back into its positions (windows may overlap): a scatter-add."""
+    from .indexing import _put
+    if not shape:   # a 0-d input has one window of size 1 or 0
+        return g.reshape(()) if size else g.sum()
+    xp = _backend.array_module(g._data)
+    count = g._data.shape[d]
+    pos = xp.arange(count).reshape(count, 1) * step + xp.arange(size)   # (count, size): window positions
+    zeros = _wrap(xp.zeros(shape, dtype=g._data.dtype))
+    return _put(zeros, (slice(None),) * d + (pos,), movedim(g, -1, d + 1), accumulate=True)
+
+
 __all__ = ["view", "reshape", "view_as", "reshape_as", "ravel", "flatten", "unflatten", "squeeze",
            "unsqueeze", "atleast_1d", "atleast_2d", "atleast_3d", "permute", "transpose", "swapaxes",
            "swapdims", "t", "adjoint", "movedim", "moveaxis", "expand", "expand_as", "broadcast_to",
@@ -536,7 +588,7 @@ Tensor.mT = Tensor.mH = property(_mT)
 Tensor.adjoint = adjoint
 Tensor.movedim = Tensor.moveaxis = movedim
 Tensor.expand, Tensor.expand_as, Tensor.broadcast_to = expand, expand_as, broadcast_to
-Tensor.narrow = narrow
+Tensor.narrow, Tensor.unfold = narrow, unfold
 
 # the rest of the family; these modules use the helpers and methods defined above
 from .rearrange import *  # noqa: E402,F401,F403  (repeat, tile, flip, roll)
