@@ -9,7 +9,9 @@ import mmap
 import numpy as np
 
 from . import _backend
-from .tensor import Tensor, _new, _wrap
+from .autograd import grad_mode
+from .autograd.graph import record
+from .tensor import Tensor, _new, _wrap, make_view
 
 
 class memory_format:
@@ -166,6 +168,64 @@ def as_subclass(self, cls):
     return o
 
 
+def _positions(xp, shape, strides, offset):
+    """The storage position of every element of a strided view, shaped like the view."""
+    pos = xp.full(tuple(shape), offset, dtype=xp.int64)
+    for d, (n, st) in enumerate(zip(shape, strides)):
+        idx = xp.arange(n, dtype=xp.int64) * st
+        pos = pos + idx.reshape((n,) + (1,) * (len(shape) - d - 1))
+    return pos
+
+
+def as_strided(input, size, stride, storage_offset=None):
+    """A view of ``input``'s storage with the given sizes, strides and offset (in elements), as PyTorch's.
+    Gradients flow back to ``input`` (summed where the view reads one element several times).
+
+    Example::
+
+        >>> x = zoo_core.arange(6.)
+        >>> x.as_strided((3, 2), (2, 1))   # 3 rows of 2 over the same storage
+        tensor([[0., 1.],
+                [2., 3.],
+                [4., 5.]])
+    """
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"as_strided: mismatch in length of strides and shape ({len(size)} sizes, "
+                           f"{len(stride)} strides)")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: "
+                           f"{list(stride)}")
+    base = input if input._base is None else input._base
+    data = base._data
+    if not data.flags.c_contiguous:
+        raise RuntimeError(f"as_strided: the storage of this tensor (shape {list(data.shape)}) is not "
+                           "contiguous; call .contiguous() first")
+    offset = input.storage_offset() if storage_offset is None else int(storage_offset)
+    need = offset + 1 + sum((n - 1) * st for n, st in zip(size, stride)) if all(size) else 0
+    if need > data.size or offset < 0:
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and "
+                           f"itemsize {data.itemsize} requiring a storage size of {need * data.itemsize} are out "
+                           f"of bounds for storage of size {data.size * data.itemsize}")
+    xp = _backend.array_module(data)
+    flat = data.reshape(-1)
+    arr = xp.lib.stride_tricks.as_strided(flat[offset:] if data.size else flat, size,
+                                          tuple(st * data.itemsize for st in stride))
+    out = make_view(input, arr, lambda t: as_strided(t, size, stride, offset))
+    if input._rg and grad_mode.enabled:
+        in_pos = _positions(xp, input.shape, input.stride(), input.storage_offset())
+        out_pos = _positions(xp, size, stride, offset)
+        n_storage = data.size
+
+        def backward(g):
+            from .ops.creation import zeros
+            store = zeros(n_storage, dtype=g.dtype, device=g.device)
+            store = store.index_add(0, _wrap(out_pos.reshape(-1)), g.reshape(-1))
+            return (store[_wrap(in_pos)],)
+        record(out, "AsStridedBackward0", backward, (input,))
+    return out
+
+
 def _real(self):
     return self
 
@@ -181,7 +241,7 @@ def _H(self):
 
 
 for _f in (dim_order, resize_, resize_as_, share_memory_, is_shared, pin_memory, is_pinned, apply_, map_,
-           as_subclass):
+           as_subclass, as_strided):
     setattr(Tensor, _f.__name__, _f)
 Tensor.real = property(_real)
 Tensor.imag = property(_imag)

@@ -174,7 +174,7 @@ class Tensor:
 
     def stride(self, dim=None):
         d = self._data
-        if d.size == 0:   # numpy reports (0, ...) for empty arrays; PyTorch the contiguous strides
+        if d.size == 0 and d.base is None:   # a fresh empty array: numpy reports (0, ...), PyTorch contiguous
             st, n = [], 1
             for s in reversed(d.shape):
                 st.append(n)

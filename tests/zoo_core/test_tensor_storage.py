@@ -121,3 +121,45 @@ def test_dataloader_pin_memory():
         with pytest.warns(UserWarning, match="no accelerator is found"):
             batches = list(DataLoader(ds, batch_size=2, pin_memory=True))
         assert batches[1][0].tolist() == [[4.0, 5.0], [6.0, 7.0]]
+
+
+AS_STRIDED = [
+    ("windows", lambda x: x.as_strided((4, 3), (2, 1))),                       # overlapping windows
+    ("transpose", lambda x: x.as_strided((3, 4), (1, 3))),
+    ("offset", lambda x: x.as_strided((2, 2), (3, 1), 2)),
+    ("of_view", lambda x: x.view(3, 4)[1:].as_strided((2, 3), (1, 2), 5)),
+    ("outside_view", lambda x: x.view(3, 4)[1:].as_strided((2, 3), (1, 2), 1)),   # reads outside: no grad
+    ("broadcast", lambda x: x.as_strided((3, 2), (0, 1))),
+]
+
+
+@pytest.mark.parametrize("name,fn", AS_STRIDED)
+def test_as_strided_matches_torch(name, fn):
+    torch = pytest.importorskip("torch")
+    res = []
+    for lib in (zoo, torch):
+        x = lib.arange(12.0, dtype=lib.float64).requires_grad_()
+        y = fn(x)
+        w = lib.arange(float(y.numel()), dtype=lib.float64).view(y.shape)
+        (y * w).sum().backward()
+        res.append((y.detach().numpy(), x.grad.numpy(), y.stride(), y.storage_offset()))
+    np.testing.assert_allclose(res[0][0], res[1][0])
+    np.testing.assert_allclose(res[0][1], res[1][1])
+    assert res[0][2:] == res[1][2:]
+
+
+def test_as_strided_gradcheck_views_and_errors(device):
+    x = zoo.randn(12, dtype=zoo.float64, device=device, requires_grad=True)
+    for name, fn in AS_STRIDED:
+        if name == "outside_view":   # elements outside the input get no gradient (as PyTorch)
+            continue
+        assert zoo.autograd.gradcheck(fn, (x,))
+        assert zoo.autograd.gradgradcheck(fn, (x,))
+    base = zoo.zeros(6, device=device)
+    v = base.as_strided((2, 2), (1, 2), 1)
+    v[0, 0] = 5.0                       # writes through to the storage
+    assert base.tolist()[1] == 5.0
+    with pytest.raises(RuntimeError, match="out of bounds for storage"):
+        zoo.as_strided(base, (3, 3), (3, 1))
+    with pytest.raises(RuntimeError, match="mismatch in length"):
+        base.as_strided((2,), (1, 1))

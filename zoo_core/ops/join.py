@@ -198,8 +198,9 @@ def _split(input, sizes, d):
 
 
 def _dim_of(input, dim, op):
-    if input._data.ndim == 0:
-        raise RuntimeError(f"{op}: Dimension specified as {dim} but tensor has no dimensions")
+    if input._data.ndim == 0:   # IndexError for unbind, RuntimeError elsewhere, as PyTorch
+        exc = IndexError if op == "unbind" else RuntimeError
+        raise exc(f"{op}: Dimension specified as {dim} but tensor has no dimensions")
     return _wrap_dim(dim, input._data.ndim, op)
 
 

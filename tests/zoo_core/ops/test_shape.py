@@ -290,7 +290,7 @@ def _raises(exc, match, fn):
     (lambda x: x.split(0), RuntimeError, r"split_size can only be 0 if dimension size is 0"),
     (lambda x: x.chunk(0), RuntimeError, r"chunk expects `chunks` to be greater than 0, got: 0"),
     (lambda x: x.tensor_split(0), RuntimeError, r"number of sections must be larger than 0"),
-    (lambda x: zoo_core.zeros(()).unbind(0), RuntimeError,
+    (lambda x: zoo_core.zeros(()).unbind(0), IndexError,
      r"Dimension specified as 0 but tensor has no dimensions"),
     (lambda x: zoo_core.cat([x, zoo_core.zeros(2, 4)]), RuntimeError,
      r"Sizes of tensors must match except in dimension 0. Expected size 3 but got size 4 for tensor number 1 "

@@ -654,8 +654,7 @@ JOIN_CASES = [
     ("tensor_split_indices_kw", lambda lib, t, u: lib.tensor_split(t, indices=[1, 3], dim=1)),
     ("tensor_split_sections_kw", lambda lib, t, u: lib.tensor_split(t, sections=2, dim=1)),
     ("unbind", lambda lib, t, u: t.unbind(1)), ("unbind_neg", lambda lib, t, u: t.unbind(-1)),
-    pytest.param("unbind_0d", lambda lib, t, u: t[0, 0].unbind(0), marks=pytest.mark.xfail(
-        strict=True, reason="torch raises IndexError; zoo RuntimeError, which tests/zoo_core/ops/test_shape.py pins")),
+    ("unbind_0d", lambda lib, t, u: t[0, 0].unbind(0)),
     ("unbind_empty", lambda lib, t, u: t[:0].unbind(0)),
     ("cat", lambda lib, t, u: lib.cat([t, t[:1]])), ("cat_promote", lambda lib, t, u: lib.cat([t, u])),
     ("cat_promote_bool", lambda lib, t, u: lib.cat([u, u > 0])),
@@ -732,8 +731,6 @@ def test_storage_offset():
     check(lambda lib, t: (t[1:].storage_offset(), t[:, 2:].t().storage_offset()), X2)
 
 
-@pytest.mark.xfail(strict=True, reason="Tensor.stride() reports contiguous strides for every empty tensor, not the "
-                                       "view's own (zoo_core/tensor.py)")
 def test_stride_of_empty_views():
     check(lambda lib, t: (t[:, :0].stride(), t.unsqueeze(1).expand(3, 0, 4).stride()), X2)
 
