@@ -7,8 +7,10 @@ from . import parallel
 from .parallel import DataParallel
 from .modules.activation import *  # noqa: F401,F403
 from .modules.conv import *  # noqa: F401,F403
+from .modules.distance import *  # noqa: F401,F403
 from .modules.dropout import *  # noqa: F401,F403
 from .modules.embedding_bag import *  # noqa: F401,F403
+from .modules.fold import *  # noqa: F401,F403
 from .modules.linear import *  # noqa: F401,F403
 from .modules.loss import *  # noqa: F401,F403
 from .modules.normalization import *  # noqa: F401,F403

@@ -1,8 +1,9 @@
 """Containers: ``Sequential``, ``ModuleList``, ``ModuleDict``, ``ParameterList``, ``ParameterDict``."""
 from collections import OrderedDict
+from collections import abc
 import operator
 
-from .module import Module
+from .module import Module, _add_indent
 from .parameter import Parameter
 from ..tensor import Tensor, type_name
 
@@ -12,6 +13,11 @@ def _index(i, n, kind):
     if not -n <= i < n:
         raise IndexError(f"index {i} is out of range for {kind} of length {n}")
     return i % n
+
+
+def _check_iterable(op, value):
+    if not isinstance(value, abc.Iterable):
+        raise TypeError(f"{op} should be called with an iterable, but got {type(value).__name__}")
 
 
 def _renumber(container, modules):
@@ -52,7 +58,7 @@ class Sequential(Module):
 
     def __setitem__(self, idx, module):
         key = list(self._modules.keys())[_index(idx, len(self), "Sequential")]
-        self.add_module(key, module)
+        setattr(self, key, module)   # wrong types get __setattr__'s "cannot assign" error, as in PyTorch
 
     def __delitem__(self, idx):
         keys = list(self._modules.keys())
@@ -71,6 +77,28 @@ class Sequential(Module):
             raise ValueError(f"add operator supports only objects of Sequential class, got {type(other).__name__}")
         return Sequential(*self, *other)
 
+    def __iadd__(self, other):
+        if not isinstance(other, Sequential):
+            raise ValueError(f"add operator supports only objects of Sequential class, got {type(other).__name__}")
+        return self.extend(list(other))
+
+    def __mul__(self, other):
+        """``seq * n``: a new Sequential repeating the same module objects ``n`` times (as PyTorch)."""
+        if not isinstance(other, int):
+            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and {type(other)}")
+        if other <= 0:
+            raise ValueError(f"Non-positive multiplication factor {other} for {type(self)}")
+        return Sequential(*(list(self) * other))
+
+    __rmul__ = __mul__
+
+    def __imul__(self, other):
+        if not isinstance(other, int):
+            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and {type(other)}")
+        if other <= 0:
+            raise ValueError(f"Non-positive multiplication factor {other} for {type(self)}")
+        return self.extend(list(self) * (other - 1))
+
     def append(self, module):
         self.add_module(str(len(self)), module)
         return self
@@ -79,13 +107,15 @@ class Sequential(Module):
         n = len(self)
         if not -n <= index <= n:
             raise IndexError(f"Index out of range: {index}")
-        index = index % (n + 1) if index < 0 else index
+        if index < 0:          # as list.insert: -1 inserts before the last module
+            index += n
         mods = list(self._modules.values())
         mods.insert(index, module)
         _renumber(self, mods)
         return self
 
     def extend(self, modules):
+        _check_iterable("Sequential.extend", modules)
         for m in modules:
             self.append(m)
         return self
@@ -114,7 +144,7 @@ class ModuleList(Module):
 
     def __delitem__(self, idx):
         mods = list(self._modules.values())
-        del mods[idx]
+        del mods[idx if isinstance(idx, slice) else _index(idx, len(mods), "ModuleList")]
         _renumber(self, mods)
 
     def __len__(self):
@@ -134,9 +164,25 @@ class ModuleList(Module):
         return self
 
     def extend(self, modules):
+        _check_iterable("ModuleList.extend", modules)
         for m in modules:
             self.append(m)
         return self
+
+    def __repr__(self):
+        """Like PyTorch: runs of identical children print once, as ``(0-4): 5 x Linear(...)``."""
+        reprs = [repr(m) for m in self]
+        if not reprs:
+            return self._get_name() + "()"
+        blocks = []                      # [start, end, repr]
+        for i, r in enumerate(reprs):
+            if blocks and blocks[-1][2] == r:
+                blocks[-1][1] = i
+            else:
+                blocks.append([i, i, r])
+        lines = [_add_indent(f"({a}): {r}" if a == b else f"({a}-{b}): {b - a + 1} x {r}", 2)
+                 for a, b, r in blocks]
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
     def insert(self, index, module):
         mods = list(self._modules.values())
@@ -196,7 +242,10 @@ class ModuleDict(Module):
         self._modules.clear()
 
     def update(self, modules):
-        items = modules.items() if hasattr(modules, "items") else modules
+        if not isinstance(modules, abc.Iterable):
+            raise TypeError("ModuleDict.update should be called with an iterable of key/value pairs, but got "
+                            + type(modules).__name__)
+        items = modules.items() if isinstance(modules, (abc.Mapping, ModuleDict)) else modules
         for k, m in items:
             self[k] = m
 
@@ -291,6 +340,9 @@ class ParameterDict(Module):
     def __iter__(self):
         return iter(self._keys)
 
+    def __reversed__(self):
+        return reversed(self._keys)
+
     def __contains__(self, key):
         return key in self._keys
 
@@ -299,6 +351,41 @@ class ParameterDict(Module):
 
     def values(self):
         return (self[k] for k in self._keys)
+
+    def copy(self):
+        """A new ParameterDict holding the same parameters, in the same order."""
+        return ParameterDict(OrderedDict((k, self[k]) for k in self._keys))
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def clear(self):
+        for k in list(self._keys):
+            del self[k]
+
+    def popitem(self):
+        """Remove and return the last inserted ``(key, parameter)`` pair."""
+        k = next(reversed(self._keys))
+        return k, self.pop(k)
+
+    def fromkeys(self, keys, default=None):
+        return ParameterDict((k, default) for k in keys)
+
+    def __or__(self, other):
+        out = self.copy()
+        out.update(other)
+        return out
+
+    def __ror__(self, other):
+        out = other.copy()
+        out.update(self)
+        return out
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
 
     def items(self):
         return ((k, self[k]) for k in self._keys)
@@ -312,7 +399,17 @@ class ParameterDict(Module):
         return v
 
     def update(self, parameters):
-        items = parameters.items() if hasattr(parameters, "items") else parameters
+        """Add or overwrite entries. As in PyTorch, a plain ``dict`` is added in sorted key order; an
+        ``OrderedDict``, a ParameterDict or an iterable of pairs keeps its order."""
+        if not isinstance(parameters, abc.Iterable):
+            raise TypeError("ParametersDict.update should be called with an iterable of key/value pairs, but got "
+                            + type(parameters).__name__)
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            items = parameters.items()
+        elif isinstance(parameters, abc.Mapping):
+            items = sorted(parameters.items())
+        else:
+            items = parameters
         for k, v in items:
             self[k] = v
 

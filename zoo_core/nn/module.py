@@ -6,14 +6,20 @@ and ``repr``. Calling a module runs forward (with hooks when there are any); an 
 gets a note naming the module path, e.g. ``features.3 (Conv2d(32, 64, kernel_size=(3, 3)))``.
 """
 from collections import OrderedDict, namedtuple
+from collections.abc import Mapping
 import itertools
+import types
+import warnings
 
 from ..autograd import grad_mode
+from ..autograd.graph import record
 from ..tensor import Tensor, _wrap
 from .parameter import Buffer, Parameter
 
 _MISSING = object()
 _global_forward_hooks = OrderedDict()
+_global_forward_hooks_with_kwargs = OrderedDict()
+_global_forward_hooks_always_called = OrderedDict()
 _global_forward_pre_hooks = OrderedDict()
 _hook_ids = itertools.count()
 
@@ -52,6 +58,17 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         return s + ")"
 
     __str__ = __repr__
+
+
+class _Both:
+    """Lets one handle unregister a hook id from two side tables."""
+
+    def __init__(self, *dicts):
+        self.dicts = dicts
+
+    def pop(self, key, default=None):
+        for d in self.dicts:
+            d.pop(key, default)
 
 
 def _add_hook(hooks, kwarg_hooks, hook, prepend, with_kwargs):
@@ -110,6 +127,12 @@ class Module:
     training: bool
     dump_patches = False
     call_super_init = False
+    # full backward (pre) hooks: an instance dict is made by the first registration
+    _backward_hooks = types.MappingProxyType({})
+    _backward_pre_hooks = types.MappingProxyType({})
+    _forward_hooks_always_called = types.MappingProxyType({})
+    _load_state_dict_post_hooks = types.MappingProxyType({})
+    _state_dict_pre_hooks = types.MappingProxyType({})
 
     def __init__(self, *args, **kwargs):
         if args or kwargs:
@@ -132,7 +155,8 @@ class Module:
 
     # ---- calling --------------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        if self._forward_hooks or self._forward_pre_hooks or _global_forward_hooks or _global_forward_pre_hooks:
+        if (self._forward_hooks or self._forward_pre_hooks or _global_forward_hooks or _global_forward_pre_hooks
+                or self._backward_hooks or self._backward_pre_hooks):
             return self._call_with_hooks(args, kwargs)
         try:
             return self.forward(*args, **kwargs)
@@ -141,6 +165,8 @@ class Module:
             raise
 
     def _call_with_hooks(self, args, kwargs):
+        called = set()     # forward hooks already run (an always_call hook runs once, even on error)
+        out = None
         try:
             for hid, hook in itertools.chain(_global_forward_pre_hooks.items(), self._forward_pre_hooks.items()):
                 if hid in self._forward_pre_hooks_with_kwargs:
@@ -151,16 +177,35 @@ class Module:
                     r = hook(self, args)
                     if r is not None:
                         args = r if isinstance(r, tuple) else (r,)
+            bw = None
+            if (self._backward_hooks or self._backward_pre_hooks) and grad_mode.enabled:
+                bw = _BackwardHook(self, len(args))
+                args = bw.setup_input(args)
             out = self.forward(*args, **kwargs)
             for hid, hook in itertools.chain(_global_forward_hooks.items(), self._forward_hooks.items()):
-                if hid in self._forward_hooks_with_kwargs:
+                called.add(hid)
+                if hid in self._forward_hooks_with_kwargs or hid in _global_forward_hooks_with_kwargs:
                     r = hook(self, args, kwargs, out)
                 else:
                     r = hook(self, args, out)
                 if r is not None:
                     out = r
+            if bw is not None:
+                out = bw.setup_output(out)
             return out
         except Exception as e:
+            for hid in itertools.chain(_global_forward_hooks_always_called, self._forward_hooks_always_called):
+                hook = self._forward_hooks.get(hid) or _global_forward_hooks.get(hid)
+                if hook is None or hid in called:
+                    continue
+                try:
+                    if hid in self._forward_hooks_with_kwargs or hid in _global_forward_hooks_with_kwargs:
+                        hook(self, args, kwargs, out)
+                    else:
+                        hook(self, args, out)
+                except Exception as hook_exc:
+                    warnings.warn("forward hook with ``always_call=True`` raised an exception that was silenced "
+                                  f"as another error was raised in forward: {hook_exc}")
             _annotate(e, self)
             raise
 
@@ -169,8 +214,32 @@ class Module:
         return _add_hook(self._forward_pre_hooks, self._forward_pre_hooks_with_kwargs, hook, prepend, with_kwargs)
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
-        """``hook(module, args, output) -> None or new output``."""
-        return _add_hook(self._forward_hooks, self._forward_hooks_with_kwargs, hook, prepend, with_kwargs)
+        """``hook(module, args, output) -> None or new output`` (``with_kwargs``: ``hook(module, args,
+        kwargs, output)``); ``always_call=True`` runs it even when forward raises (output None)."""
+        if not always_call:
+            return _add_hook(self._forward_hooks, self._forward_hooks_with_kwargs, hook, prepend, with_kwargs)
+        always = self._own_hooks("_forward_hooks_always_called")
+        handle = _add_hook(self._forward_hooks, self._forward_hooks_with_kwargs, hook, prepend, with_kwargs)
+        always[handle.id] = True
+        handle.extra = _Both(self._forward_hooks_with_kwargs, always)
+        return handle
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """``hook(module, grad_input, grad_output) -> None or new grad_input`` runs when the gradients
+        with respect to the module's positional inputs are computed (tuples; None for non-tensors and
+        inputs that need no grad). Returns a handle whose ``remove()`` unregisters it."""
+        return _add_hook(self._own_hooks("_backward_hooks"), {}, hook, prepend, False)
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """``hook(module, grad_output) -> None or new grad_output`` runs when the gradients with respect
+        to the module's outputs are computed, before they flow into the module."""
+        return _add_hook(self._own_hooks("_backward_pre_hooks"), {}, hook, prepend, False)
+
+    def _own_hooks(self, name):
+        d = self.__dict__
+        if name not in d:
+            d[name] = OrderedDict()
+        return d[name]
 
     # ---- registration ---------------------------------------------------------------------------
     def __setattr__(self, name, value):
@@ -192,7 +261,7 @@ class Module:
         if isinstance(value, Module):
             if params is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, keep="_modules")   # a replaced child keeps its place in the order
             d["_modules"][name] = value
             return
         modules = d.get("_modules")
@@ -203,7 +272,7 @@ class Module:
             modules[name] = None
             return
         if isinstance(value, Buffer):
-            self._forget(name)
+            self._forget(name, keep="_buffers")
             self.register_buffer(name, _wrap(value._data), persistent=value.persistent)
             return
         buffers = d.get("_buffers")
@@ -215,12 +284,15 @@ class Module:
             return
         object.__setattr__(self, name, value)
 
-    def _forget(self, name):
+    def _forget(self, name, keep=None):
+        """Drop ``name`` from the instance dict and from every registry but ``keep``."""
         d = self.__dict__
         d.pop(name, None)
         for key in ("_parameters", "_buffers", "_modules"):
-            d[key].pop(name, None)
-        d["_non_persistent_buffers_set"].discard(name)
+            if key != keep:
+                d[key].pop(name, None)
+        if keep != "_buffers":
+            d["_non_persistent_buffers_set"].discard(name)
 
     def __getattr__(self, name):
         d = self.__dict__
@@ -357,10 +429,24 @@ class Module:
             mod = mod._modules[item]
         return mod
 
+    def set_submodule(self, target, module, strict=False):
+        """Replace (or, unless ``strict``, add) the submodule at dotted path ``target``."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        *path, name = target.split(".")
+        parent = self.get_submodule(".".join(path))
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        if strict and name not in parent._modules:
+            raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        if name not in parent._modules and hasattr(parent, name):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
+
     def get_parameter(self, target):
         mod_path, _, name = target.rpartition(".")
         mod = self.get_submodule(mod_path)
-        if name not in mod._parameters:
+        if mod._parameters.get(name) is None:
             raise AttributeError(f"`{name}` is not an nn.Parameter (looking up '{target}')")
         return mod._parameters[name]
 
@@ -373,10 +459,13 @@ class Module:
 
     # ---- modes and conversion -------------------------------------------------------------------
     def train(self, mode=True):
+        """Set training mode here and, through each child's own ``train`` (which subclasses may
+        override, e.g. to keep a BatchNorm frozen), in every submodule."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
-        for m in self.modules():
-            m.__dict__["training"] = mode
+        self.__dict__["training"] = mode
+        for m in self.children():
+            m.train(mode)
         return self
 
     def eval(self):
@@ -393,8 +482,13 @@ class Module:
                 continue
             if set_to_none:
                 p.grad = None
+                continue
+            g = p.grad        # zeroed in place (keeps its identity, +0.0 everywhere), as in PyTorch
+            if g.grad_fn is not None:
+                g.detach_()
             else:
-                p.grad = _wrap(p.grad._data * 0)
+                g.requires_grad_(False)
+            g.zero_()
 
     def apply(self, fn):
         """Call ``fn`` on every submodule (children first) and on ``self``."""
@@ -403,20 +497,23 @@ class Module:
         fn(self)
         return self
 
-    def _apply(self, fn, floating_only=False):
-        """Convert every parameter and buffer in place with ``fn(tensor) -> tensor`` (keeps identities)."""
-        for m in self.modules():
-            for reg in (m._parameters, m._buffers):
-                for k, t in reg.items():
-                    if t is None or (floating_only and not t.is_floating_point()):
-                        continue
-                    with grad_mode.no_grad():
-                        new = fn(t)
-                    if new is t:
-                        continue
-                    t._data = new._data
-                    if t.grad is not None:
-                        t.grad._data = fn(t.grad)._data
+    def _apply(self, fn, recurse=True):
+        """Convert every parameter and buffer in place with ``fn(tensor) -> tensor`` (keeps identities).
+        Children convert through their own ``_apply`` (subclasses may override it, as in PyTorch)."""
+        if recurse:
+            for m in self.children():
+                m._apply(fn)
+        for reg in (self._parameters, self._buffers):
+            for k, t in reg.items():
+                if t is None:
+                    continue
+                with grad_mode.no_grad():
+                    new = fn(t)
+                if new is t:
+                    continue
+                t._data = new._data
+                if t.grad is not None:
+                    t.grad._data = fn(t.grad)._data
         return self
 
     def to(self, *args, **kwargs):
@@ -434,6 +531,18 @@ class Module:
             return t
         return self._apply(convert)
 
+    def to_empty(self, *, device=None, recurse=True):
+        """Replace every parameter and buffer with uninitialised storage on ``device`` (same shapes and
+        dtypes); the module is then re-initialised by the caller (``reset_parameters()`` or a state dict)."""
+        from ..ops.creation import empty_like
+        if not recurse:
+            raise NotImplementedError("to_empty(recurse=False) is not supported; use recurse=True")
+        return self._apply(lambda t: empty_like(t, device=device))
+
+    def share_memory(self):
+        """Accepted for compatibility: storage is process-local here (no torch.multiprocessing)."""
+        return self
+
     def cuda(self, device=None):
         return self.to("cuda" if device is None else device)
 
@@ -444,13 +553,13 @@ class Module:
         return self._apply(lambda t: t.to(dst_type))
 
     def float(self):
-        return self._apply(lambda t: t.float(), floating_only=True)
+        return self._apply(lambda t: t.float() if t.is_floating_point() else t)
 
     def double(self):
-        return self._apply(lambda t: t.double(), floating_only=True)
+        return self._apply(lambda t: t.double() if t.is_floating_point() else t)
 
     def half(self):
-        return self._apply(lambda t: t.half(), floating_only=True)
+        return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
     # ---- state dict -----------------------------------------------------------------------------
     def _save_to_state_dict(self, destination, prefix, keep_vars):
@@ -460,6 +569,18 @@ class Module:
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = b if keep_vars else b.detach()
+        if type(self).get_extra_state is not Module.get_extra_state:
+            destination[prefix + "_extra_state"] = self.get_extra_state()
+
+    def get_extra_state(self):
+        """Override (with ``set_extra_state``) to save non-tensor state under ``<prefix>_extra_state``."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called. Please "
+                           "file an issue if you see this error.")
+
+    def set_extra_state(self, state):
+        """Restore what ``get_extra_state`` returned."""
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be called. Please "
+                           "file an issue if you see this error.")
 
     def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
         """An ``OrderedDict`` of parameters and persistent buffers by dotted name, with per-module
@@ -471,14 +592,17 @@ class Module:
         if destination is None:
             destination = OrderedDict()
             destination._metadata = OrderedDict()
+        local_metadata = {"version": self._version}
         if hasattr(destination, "_metadata"):
-            destination._metadata[prefix[:-1]] = {"version": self._version}
+            destination._metadata[prefix[:-1]] = local_metadata
+        for hook in self._state_dict_pre_hooks.values():
+            hook(self, prefix, keep_vars)
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, m in self._modules.items():
             if m is not None:
                 m.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
         for hook in self._state_dict_hooks.values():
-            r = hook(self, destination, prefix, {})
+            r = hook(self, destination, prefix, local_metadata)
             if r is not None:
                 destination = r
         return destination
@@ -516,6 +640,12 @@ class Module:
                         self._buffers[name] = value
                 else:
                     t.copy_(value)
+        if type(self).set_extra_state is not Module.set_extra_state:
+            key = prefix + "_extra_state"
+            if key in state_dict:
+                self.set_extra_state(state_dict[key])
+            elif strict:
+                missing_keys.append(key)
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy parameters and buffers from ``state_dict``; returns the keys that did not match.
@@ -524,7 +654,7 @@ class Module:
         shape, model shape). With ``strict=True`` (default) any of them raises a RuntimeError listing all;
         with ``strict=False`` shape-mismatched entries are skipped and reported (PyTorch raises on those).
         """
-        if not isinstance(state_dict, dict):
+        if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         metadata = getattr(state_dict, "_metadata", None)
         state_dict = OrderedDict(state_dict)   # hooks may edit it: leave the caller's dict alone
@@ -538,8 +668,16 @@ class Module:
                 if child is not None:
                     load(child, prefix + name + ".")
         load(self)
-        expected = self.state_dict(keep_vars=True)
-        unexpected = [k for k in state_dict if k not in expected]
+        expected = OrderedDict()      # the keys state_dict() would save (without running its hooks)
+        for name, m in self.named_modules(remove_duplicate=False):
+            m._save_to_state_dict(expected, name + "." if name else "", True)
+        unexpected.extend(k for k in state_dict if k not in expected)
+        report = _IncompatibleKeys(missing, unexpected)
+        report.mismatched_keys = mismatched
+        for m in _post_order(self):
+            for hook in m._load_state_dict_post_hooks.values():
+                if hook(m, report) is not None:
+                    raise RuntimeError("load_state_dict post hooks should return None")
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
@@ -552,19 +690,39 @@ class Module:
                 errors.append(msg)
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
-        report = _IncompatibleKeys(missing, unexpected)
-        report.mismatched_keys = mismatched
         return report
 
     def register_load_state_dict_pre_hook(self, hook):
+        """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+        error_msgs)`` runs before this module loads its entries; it may edit ``state_dict``."""
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        """PyTorch's private form: without ``with_module`` the hook gets no module argument."""
         handle = RemovableHandle(self._load_state_dict_pre_hooks)
-        self._load_state_dict_pre_hooks[handle.id] = hook
+        self._load_state_dict_pre_hooks[handle.id] = (lambda *a: hook(self, *a)) if with_module else hook
+        return handle
+
+    def register_load_state_dict_post_hook(self, hook):
+        """``hook(module, incompatible_keys)`` runs after ``load_state_dict``; it may edit the
+        ``missing_keys``/``unexpected_keys`` lists in place (before ``strict`` checks them)."""
+        handle = RemovableHandle(self._own_hooks("_load_state_dict_post_hooks"))
+        self._load_state_dict_post_hooks[handle.id] = hook
+        return handle
+
+    def register_state_dict_pre_hook(self, hook):
+        """``hook(module, prefix, keep_vars)`` runs before ``state_dict`` saves this module."""
+        handle = RemovableHandle(self._own_hooks("_state_dict_pre_hooks"))
+        self._state_dict_pre_hooks[handle.id] = hook
         return handle
 
     def register_state_dict_post_hook(self, hook):
+        """``hook(module, state_dict, prefix, local_metadata)`` runs after this module's entries are saved."""
         handle = RemovableHandle(self._state_dict_hooks)
         self._state_dict_hooks[handle.id] = hook
         return handle
+
+    _register_state_dict_hook = register_state_dict_post_hook
 
     # ---- printing -------------------------------------------------------------------------------
     def extra_repr(self):
@@ -595,14 +753,125 @@ class Module:
         self.__dict__.update(state)
 
 
+class _BackwardHook:
+    """One module call's full backward hooks (PyTorch's ``BackwardHook``): identity nodes on the inputs and
+    outputs that need grad; the output node records ``grad_output`` (running the pre-hooks), the input
+    node runs the hooks with ``(grad_input, grad_output)`` and may replace ``grad_input``."""
+
+    def __init__(self, module, n_inputs):
+        self.module = module
+        self.n_inputs = n_inputs
+        self.input_idx = None          # positions of the args wrapped by the input node
+        self.grad_outputs = None
+
+    def setup_input(self, args):
+        from ..ops.creation import zeros_like
+        idx = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a._rg]
+        if not idx:
+            return args
+        self.input_idx = idx
+        # tensor args that need no grad get zeros in grad_input, as in PyTorch
+        others = [(i, a) for i, a in enumerate(args) if isinstance(a, Tensor) and not a._rg]
+        ins = tuple(args[i] for i in idx)
+        outs = tuple(_wrap(a._data) for a in ins)    # identity: the same storage, a new graph node
+        n_inputs, n_outs, module = self.n_inputs, len(outs), self.module
+
+        def backward(grads):          # (captures no output tensor: that would make a reference cycle)
+            grads = list(grads) if n_outs > 1 else [grads]
+            grad_input = [None] * n_inputs
+            for i, a in others:
+                grad_input[i] = zeros_like(a)
+            for j, i in enumerate(idx):
+                grad_input[i] = grads[j]
+            for hook in tuple(module._backward_hooks.values()):
+                r = hook(module, tuple(grad_input), self.grad_outputs)
+                if r is not None:
+                    r = tuple(r) if isinstance(r, (tuple, list)) else (r,)
+                    if len(r) != n_inputs:
+                        raise RuntimeError(f"Backward hook returned an invalid number of grad_input, got "
+                                           f"{len(r)}, but expected {n_inputs}")
+                    grad_input = list(r)
+            return tuple(grad_input[i] for i in idx)
+        record(outs if len(outs) > 1 else outs[0], "BackwardHookFunctionBackward", backward, ins)
+        args = list(args)
+        for j, i in enumerate(idx):
+            args[i] = outs[j]
+        return tuple(args)
+
+    def setup_output(self, out):
+        from ..ops.creation import zeros_like
+        single = isinstance(out, Tensor)
+        if not single and not isinstance(out, (tuple, list)):
+            return out
+        items = [out] if single else list(out)
+        idx = [i for i, o in enumerate(items) if isinstance(o, Tensor) and o._rg]
+        if not idx:
+            return out
+        others = [(i, o) for i, o in enumerate(items) if isinstance(o, Tensor) and not o._rg]
+        ins = tuple(items[i] for i in idx)
+        outs = tuple(_wrap(o._data) for o in ins)
+        n_out, n_outs, module = len(items), len(outs), self.module   # grad_output: one per output (None: non-tensor)
+
+        def backward(grads):
+            grads = list(grads) if n_outs > 1 else [grads]
+            grad_output = [None] * n_out
+            for i, o in others:
+                grad_output[i] = zeros_like(o)
+            for j, i in enumerate(idx):
+                grad_output[i] = grads[j]
+            for hook in tuple(module._backward_pre_hooks.values()):
+                r = hook(module, tuple(grad_output))
+                if r is not None:
+                    r = tuple(r) if isinstance(r, (tuple, list)) else (r,)
+                    if len(r) != n_out:
+                        raise RuntimeError(f"Backward pre hook returned an invalid number of grad_output, got "
+                                           f"{len(r)}, but expected {n_out}")
+                    grad_output = list(r)
+            self.grad_outputs = tuple(grad_output)
+            if self.input_idx is None:       # no input needs grad: the hooks run now, with None grad_input
+                none = (None,) * self.n_inputs
+                for hook in tuple(module._backward_hooks.values()):
+                    r = hook(module, none, self.grad_outputs)
+                    if r is not None and not all(x is None for x in r):
+                        raise RuntimeError("Backward hook for Modules where no input requires gradient should "
+                                           "always return None or None for all gradients.")
+            return tuple(grad_output[i] for i in idx)
+        record(outs if len(outs) > 1 else outs[0], "BackwardHookFunctionBackward", backward, ins)
+        if single:
+            return outs[0]
+        for j, i in enumerate(idx):
+            items[i] = outs[j]
+        if type(out) in (tuple, list):
+            return type(out)(items)
+        return type(out)(*items)            # a namedtuple
+
+
+def _post_order(module):
+    """Every submodule once, children before their parent (the order PyTorch runs load post hooks)."""
+    seen = set()
+
+    def walk(m):
+        if id(m) in seen:
+            return
+        seen.add(id(m))
+        for c in m._modules.values():
+            if c is not None:
+                yield from walk(c)
+        yield m
+    yield from walk(module)
+
+
 def _size(shape):
     return f"zoo_core.Size([{', '.join(str(s) for s in shape)}])"
 
 
-def register_module_forward_hook(hook):
-    """A forward hook on every module (``hook(module, args, output)``)."""
-    handle = RemovableHandle(_global_forward_hooks)
-    _global_forward_hooks[handle.id] = hook
+def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
+    """A forward hook on every module (``hook(module, args, output)``; ``with_kwargs``: ``hook(module,
+    args, kwargs, output)``; ``always_call``: also when forward raises)."""
+    handle = _add_hook(_global_forward_hooks, _global_forward_hooks_with_kwargs, hook, False, with_kwargs)
+    if always_call:
+        _global_forward_hooks_always_called[handle.id] = True
+        handle.extra = _Both(_global_forward_hooks_with_kwargs, _global_forward_hooks_always_called)
     return handle
 
 

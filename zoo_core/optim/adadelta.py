@@ -83,7 +83,8 @@ class Adadelta(Optimizer):
                 sq += tmp
                 std = xp.add(sq, eps, out=tmp)
                 xp.sqrt(std, out=std)
-                delta = xp.add(acc, eps)                     # sqrt(u + eps) / sqrt(v + eps) * g
+                # out= keeps 0-d parameters as arrays (numpy returns scalars from 0-d ufuncs otherwise)
+                delta = xp.add(acc, eps, out=xp.empty_like(d))  # sqrt(u + eps) / sqrt(v + eps) * g
                 xp.sqrt(delta, out=delta)
                 delta /= std
                 delta *= g

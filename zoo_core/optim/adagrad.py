@@ -87,7 +87,7 @@ class Adagrad(Optimizer):
                     g = g + wd * d
                 clr = lr / (1 + (step - 1) * lr_decay)
                 s = state["sum"]._data
-                tmp = xp.multiply(g, g)
+                tmp = xp.multiply(g, g, out=xp.empty_like(d))   # out=: 0-d params stay arrays on numpy
                 s += tmp
                 std = xp.sqrt(s, out=tmp)
                 std += eps

@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import _backend
+from ..tensor import Tensor
 from .optimizer import Optimizer, _bump, _check_differentiable, _lerp_, _scalar, _step_tensor, _zeros_like, _fix_steps
 from .optimizer import _check_betas, _check_nonnegative, _set_group_defaults
 
@@ -40,6 +41,8 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
         _check_nonnegative(("learning rate", lr), ("epsilon value", eps))
         _check_betas(betas)
         _check_nonnegative(("weight_decay value", weight_decay))

@@ -98,7 +98,7 @@ class ASGD(Optimizer):
                 eta_arr, mu_arr = state["eta"]._data, state["mu"]._data
                 eta = float(eta_arr)
                 d *= 1.0 - lambd * eta                       # decay, then the SGD step
-                tmp = xp.multiply(g, -eta)
+                tmp = xp.multiply(g, -eta, out=xp.empty_like(d))   # out=: 0-d params stay arrays on numpy
                 d += tmp
                 ax = state["ax"]._data
                 if float(mu_arr) != 1:

@@ -113,7 +113,7 @@ class NAdam(Optimizer):
                 xp.multiply(g, 1.0 - beta2, out=tmp)
                 tmp *= g
                 v += tmp
-                denom = xp.divide(v, bc2)                    # sqrt(v / bc2) + eps
+                denom = xp.divide(v, bc2, out=xp.empty_like(d))  # sqrt(v / bc2) + eps (out=: 0-d stays an array)
                 xp.sqrt(denom, out=denom)
                 denom += eps
                 xp.divide(g, denom, out=tmp)                 # the Nesterov gradient term, then the momentum term

@@ -8,7 +8,7 @@ from ..parameter import Parameter
 from ...autograd.grad_mode import no_grad
 from ...ops.creation import empty, ones, tensor, zeros
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm",
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LayerNorm",
            "GroupNorm", "RMSNorm", "LocalResponseNorm"]
 
 
@@ -165,6 +165,11 @@ class InstanceNorm1d(_InstanceNorm):
 class InstanceNorm2d(_InstanceNorm):
     """Normalise each channel of each sample of an (N, C, H, W) input over (H, W) (style transfer)."""
     _spatial = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Normalise each channel of each sample of an (N, C, D, H, W) input over (D, H, W)."""
+    _spatial = 3
 
 
 def _shape(normalized_shape):

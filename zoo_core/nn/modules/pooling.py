@@ -1,12 +1,12 @@
 """Pooling layers: ``MaxPool1d/2d/3d``, ``AvgPool1d/2d/3d``, ``AdaptiveAvgPool1d/2d/3d``,
 ``AdaptiveMaxPool1d/2d/3d``,
-``LPPool1d/2d``. Thin wrappers over ``zoo_core.ops.pool``; arguments stored (and printed) as PyTorch does."""
+``LPPool1d/2d/3d``. Thin wrappers over ``zoo_core.ops.pool``; arguments stored (and printed) as PyTorch does."""
 from .. import functional as F
 from ..module import Module
 
 __all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
-           "LPPool1d", "LPPool2d"]
+           "LPPool1d", "LPPool2d", "LPPool3d"]
 
 
 class _MaxPoolNd(Module):
@@ -239,3 +239,10 @@ class LPPool1d(_LPPoolNd):
 
     def forward(self, input):
         return F.lp_pool1d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+
+class LPPool3d(_LPPoolNd):
+    r"""3-D power-average pooling of an (N, C, D, H, W) input; see ``LPPool2d``."""
+
+    def forward(self, input):
+        return F.lp_pool3d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
