@@ -33,7 +33,7 @@ from .ops.windows import bartlett_window, blackman_window, hamming_window, hann_
 from .ops.arith import (add, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, clamp, clamp_max, clamp_min,
                         clip, div, divide, eq, float_power, floor_divide, fmax, fmin, fmod, ge, greater,
                         greater_equal, gt, le, less, less_equal, logical_and, logical_not, logical_or,
-                        logical_xor, lt, maximum, minimum, mul, multiply, ne, neg, negative, not_equal, pow,
+                        logical_xor, lt, maximum, minimum, mul, multiply, ne, neg, negative, not_equal, positive, pow,
                         remainder, rsub, sub, subtract, true_divide, where)
 from .ops.unary import (abs, absolute, acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan2,
                         arctanh, asin, asinh, atan, atan2, atanh, ceil, cos, cosh, erf, erfc, exp, exp2,

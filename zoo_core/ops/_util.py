@@ -40,18 +40,50 @@ def binary_arrays(a, b, op):
             check_same_device(op, a, b)
         return a, b, xa, xb
     if ta:
-        if not isinstance(b, (int, float, bool, np.number, np.bool_)):
-            b = as_operand(b, a, op)
-            return binary_arrays(a, b, op)
+        if type(b) is not int and type(b) is not float and type(b) is not bool:
+            if not isinstance(b, (int, float, np.number, np.bool_)):
+                b = as_operand(b, a, op)
+                return binary_arrays(a, b, op)
+            b = b.item() if isinstance(b, (np.number, np.bool_)) else b   # numpy scalars are weak too
         xa = a._data
         if xa.dtype.kind == "f":
             return a, b, xa, b
-        return a, b, _scalar_promote(xa, b), b
-    if not isinstance(a, (int, float, bool, np.number, np.bool_)):
-        a = as_operand(a, b, op)
-        return binary_arrays(a, b, op)
+        xa = _scalar_promote(xa, b)
+        return a, b, xa, wrap_int(xa, b)
+    if type(a) is not int and type(a) is not float and type(a) is not bool:
+        if not isinstance(a, (int, float, np.number, np.bool_)):
+            a = as_operand(a, b, op)
+            return binary_arrays(a, b, op)
+        a = a.item() if isinstance(a, (np.number, np.bool_)) else a
     xb = b._data
-    return a, b, a, _scalar_promote(xb, a)
+    if xb.dtype.kind == "f":
+        return a, b, a, xb
+    xb = _scalar_promote(xb, a)
+    return a, b, wrap_int(xb, a), xb
+
+
+# (low, 2 ** bits) of each integer dtype, for wrapping Python ints into range
+_INT_RANGE = {np.dtype(t): (int(np.iinfo(t).min), 1 << np.iinfo(t).bits)
+              for t in (np.int8, np.int16, np.int32, np.int64, np.uint8)}
+
+
+def wrap_int(arr, s, op=None):
+    """A Python int scalar ``s`` about to meet the integer array ``arr``, wrapped into the array's range
+    the way PyTorch converts it (``uint8_t + -3`` adds 253; numpy would raise OverflowError).
+
+    With ``op`` (the ops where PyTorch checks the conversion: ``clamp``, ``where``, ``fill_``), a value
+    out of range raises instead; unsigned types still take negatives down to -max (c10's rule)."""
+    if type(s) is not int:
+        return s
+    rng = _INT_RANGE.get(arr.dtype)
+    if rng is None:
+        return s
+    lo, mod = rng
+    if lo <= s < lo + mod:
+        return s
+    if op is not None and (lo < 0 or s >= mod or s < 1 - mod):
+        raise RuntimeError(f"{op}: value {s} cannot be converted to type {arr.dtype.name} without overflow")
+    return (s - lo) % mod + lo
 
 
 _ND = np.ndarray
@@ -80,10 +112,20 @@ def inplace_variant(name, op):
     so the values its backward reads stay valid), then written into the tensor, history rebased."""
     def method(self, *args, **kwargs):
         src = self.clone() if self._rg and grad_mode.enabled else self
-        return inplace_update(self, op(src, *args, **kwargs), name)
+        return inplace_update(self, check_inplace_dtype(name, self, op(src, *args, **kwargs)), name)
     method.__name__ = name
     method.__doc__ = f"In-place ``{name[:-1]}``."
     return method
+
+
+def check_inplace_dtype(name, self, result):
+    """``result`` if it can be written into ``self`` (PyTorch refuses a higher dtype category: a float
+    result into an integer tensor, an integer result into a bool tensor)."""
+    rk, sk = result._data.dtype.kind, self._data.dtype.kind
+    if rk != sk and (sk == "b" or sk in "iu" and rk == "f"):
+        raise RuntimeError(f"{name}: result type {_BY_NP[result._data.dtype].name} can't be cast to the desired "
+                           f"output type {_BY_NP[self._data.dtype].name}")
+    return result
 
 
 def _scalar_promote(arr, s):

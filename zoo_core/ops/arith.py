@@ -7,11 +7,14 @@ from .. import _backend, _dtype
 from ..autograd import grad_mode
 from ..autograd.graph import record
 from ..tensor import Tensor, _wrap, inplace_update
-from ._util import apply2, binary_args, binary_arrays, broadcast_error, grad_array, grad_for
+from ._util import apply2, binary_args, binary_arrays, broadcast_error, grad_array, grad_for, wrap_int
 
 _BOOL = np.dtype(np.bool_)
 
 _num = (int, float, bool)
+# PyTorch's short dtype names, used in its "not implemented for 'Float'" messages
+_TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+                "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 def _rg(x):
@@ -22,12 +25,15 @@ def _rg(x):
 def add(input, other, *, alpha=1, out=None):
     """``input + alpha * other`` with broadcasting."""
     a, b, xa, xb, ra, rb = binary_args(input, other, "add")
-    if alpha != 1:
-        xb = xb * alpha
+    if alpha != 1 or alpha is True:   # (True == 1, but a bool alpha needs a bool result)
+        dt = xa.dtype if hasattr(xa, "dtype") else xb.dtype
+        xa, xb = _apply_alpha(xa, xb, alpha)
     try:
         r = _wrap(xa + xb)
     except ValueError:
         raise broadcast_error("add", xa, xb) from None
+    if alpha != 1 and r._data.dtype != dt and dt.kind == "b":
+        r = _wrap(r._data.astype(dt))   # bool + bool * alpha stays bool, as in PyTorch
     if (ra or rb) and grad_mode.enabled:
         def backward(g):
             return (grad_for(g, a) if ra else None,
@@ -39,11 +45,13 @@ def add(input, other, *, alpha=1, out=None):
 def sub(input, other, *, alpha=1, out=None):
     """``input - alpha * other``."""
     a, b, xa, xb, ra, rb = binary_args(input, other, "sub")
-    if getattr(xa, "dtype", None) is _BOOL:
-        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
-                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
-    if alpha != 1:
-        xb = xb * alpha
+    da, db = getattr(xa, "dtype", None), getattr(xb, "dtype", None)
+    # a bool operand is refused; it can only hide behind a non-float result, a cast or a Python bool
+    if (da is not None and (da.kind != "f" or xa is not a._data)) or type(a) is bool or type(b) is bool \
+            or (db is not None and (db.kind != "f" or xb is not b._data)):
+        _check_sub_bool(a, b)
+    if alpha != 1 or alpha is True:   # (True == 1, but a bool alpha needs a bool result)
+        xa, xb = _apply_alpha(xa, xb, alpha)
     try:
         r = _wrap(xa - xb)
     except ValueError:
@@ -55,7 +63,32 @@ def sub(input, other, *, alpha=1, out=None):
     return _out(r, out)
 
 
+def _check_sub_bool(a, b):
+    if _is_bool(a) or _is_bool(b):
+        if _is_bool(a) and _is_bool(b):
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                               "Use the `^` or `logical_xor()` operator instead.")
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
+def _apply_alpha(xa, xb, alpha):
+    """(xa, alpha * xb) for add/sub: a float alpha needs a floating result (PyTorch's rule); an int
+    multiplier keeps the operand's dtype."""
+    kind = xa.dtype.kind if hasattr(xa, "dtype") else xb.dtype.kind
+    if kind != "f" and isinstance(alpha, float) and not isinstance(xb, float) and not isinstance(xa, float):
+        raise RuntimeError(f"For integral input tensors, argument alpha must not be a floating point number "
+                           f"(got alpha={alpha}).")
+    if type(alpha) is bool and kind != "b":
+        raise RuntimeError(f"Boolean alpha only supported for Boolean results (got alpha={alpha}).")
+    xb = xb * alpha
+    return (xa, wrap_int(xa, xb)) if hasattr(xa, "dtype") else (xa, xb)
+
+
 def rsub(input, other, *, alpha=1):
+    """``other - alpha * input``."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"rsub(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     return sub(other, input, alpha=alpha)
 
 
@@ -81,20 +114,22 @@ def div(input, other, *, rounding_mode=None, out=None):
     a, b, xa, xb, ra, rb = binary_args(input, other, "div")
     if rounding_mode is not None:
         if rounding_mode == "floor":
+            _check_int_division("div_floor", xa, xb)
             return _out(_zero_grad(_wrap(_floordiv(xa, xb)), a, b, "DivBackward0"), out)
         if rounding_mode == "trunc":
-            q = xa / xb
-            xp = _backend.array_module(q)
-            q = xp.trunc(q)
-            kind = getattr(xa, "dtype", getattr(xb, "dtype", None)).kind
-            if kind in "iub":
-                q = q.astype(_dtype.result_type(a, b).np)
+            if _check_int_division("div_trunc", xa, xb):
+                q = _trunc_div_int(xa, xb)
+            else:
+                q = xa / xb
+                q = _backend.array_module(q).trunc(q)
             return _out(_zero_grad(_wrap(q), a, b, "DivBackward0"), out)
         raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
-    if not (_is_float(xa) or _is_float(xb)):   # integer true division gives the default float dtype
+    if not (_is_float(xa) or _is_float(xb)):
+        # integer true division gives the default float dtype; the operands go to float as they are (an
+        # int8 0-d divisor of a uint8 tensor keeps its sign, as in PyTorch)
         ft = _dtype.get_default_dtype().np
-        xa = xa.astype(ft) if hasattr(xa, "astype") else xa
-        xb = xb.astype(ft) if hasattr(xb, "astype") else xb
+        xa = a._data.astype(ft) if isinstance(a, Tensor) else a
+        xb = b._data.astype(ft) if isinstance(b, Tensor) else b
     try:
         r = _wrap(xa / xb)
     except ValueError:
@@ -117,20 +152,53 @@ subtract = sub
 
 def _floordiv(xa, xb):
     xp = _backend.array_module(xa if hasattr(xa, "dtype") else xb)
-    return xp.floor_divide(xa, xb)
+    return apply2(xp.floor_divide, xa, xb, "floor_divide")
+
+
+def _trunc_div_int(xa, xb):
+    """Integer division rounding toward zero, exact for all int64 values (no trip through float)."""
+    xp = _backend.array_module(xa if hasattr(xa, "dtype") else xb)
+    q = apply2(xp.floor_divide, xa, xb, "div")
+    # floor and trunc differ where the division is inexact and the signs differ
+    fix = (q * xb != xa) & ((xa < 0) != (xb < 0))
+    return q + fix.astype(q.dtype)
+
+
+def _check_int_division(name, xa, xb):
+    """For integer operands: raise on bool inputs and on a zero divisor (PyTorch's CPU behaviour; on
+    CUDA, like PyTorch, no check). Returns True for integer operands."""
+    dt = xa.dtype if hasattr(xa, "dtype") else xb.dtype
+    if dt.kind == "f":
+        return False
+    if dt.kind == "b":
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'Bool\'')
+    if hasattr(xb, "dtype"):
+        if type(xb) is np.ndarray and xb.size and not xb.all() and getattr(xa, "size", 1):
+            raise RuntimeError(f"ZeroDivisionError: {name}: integer division by zero")
+    elif xb == 0 and type(xa) is np.ndarray and xa.size:
+        raise RuntimeError(f"ZeroDivisionError: {name}: integer division by zero")
+    return True
 
 
 def floor_divide(input, other):
     """``input // other`` (rounds toward negative infinity, as Python and PyTorch >= 1.13)."""
     a, b, xa, xb = binary_arrays(input, other, "floor_divide")
+    _check_int_division("div_floor", xa, xb)
     return _zero_grad(_wrap(_floordiv(xa, xb)), a, b, "FloorDivideBackward0")
 
 
 def remainder(input, other):
     """Python's modulus: the result has the sign of the divisor."""
     a, b, xa, xb = binary_arrays(input, other, "remainder")
+    _check_int_division("remainder", xa, xb)
     xp = _backend.array_module(xa if hasattr(xa, "dtype") else xb)
-    r = _wrap(apply2(xp.mod, xa, xb, "remainder"))
+    if _is_float(xa) or _is_float(xb):
+        # PyTorch's formula: fmod, moved into the divisor's sign (a zero keeps the dividend's sign,
+        # where numpy's mod gives the divisor's)
+        m = apply2(xp.fmod, xa, xb, "remainder")
+        r = _wrap(xp.where((m != 0) & ((m < 0) != (xb < 0)), m + xb, m))
+    else:
+        r = _wrap(apply2(xp.mod, xa, xb, "remainder"))
     if grad_mode.enabled and (_rg(a) or _rg(b)):
         record(r, "RemainderBackward0",
                lambda g: (grad_for(g, a), grad_for(-g * floor_divide(a, b), b)), (a, b), _saved_for(a, b))
@@ -139,7 +207,10 @@ def remainder(input, other):
 
 def fmod(input, other):
     """C's fmod: the result has the sign of the dividend."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"fmod(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     a, b, xa, xb = binary_arrays(input, other, "fmod")
+    _check_int_division("fmod", xa, xb)
     xp = _backend.array_module(xa if hasattr(xa, "dtype") else xb)
     r = _wrap(apply2(xp.fmod, xa, xb, "fmod"))
     if grad_mode.enabled and (_rg(a) or _rg(b)):
@@ -152,18 +223,30 @@ def fmod(input, other):
 def pow(input, exponent, *, out=None):
     """``input ** exponent`` (either may be a number)."""
     a, b, xa, xb = binary_arrays(input, exponent, "pow")
-    if hasattr(xa, "dtype") and xa.dtype.kind in "iu" and isinstance(xb, int) and xb < 0:
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
-    xp = _backend.array_module(xa if hasattr(xa, "dtype") else xb)
-    r = _wrap(apply2(xp.power, xa, xb, "pow"))
+    ka = xa.dtype.kind if hasattr(xa, "dtype") else None
+    kb = xb.dtype.kind if hasattr(xb, "dtype") else None
+    if ka is not None and ka in "iu" and type(b) is int:
+        if b < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        wrap_int(xa, b, "pow")   # PyTorch refuses an exponent out of the tensor's range
+    if (ka == "b" or ka is None and type(xa) is bool) and kb == "b":   # a bool tensor exponent
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    xp = _backend.array_module(xa if ka is not None else xb)
+    if kb == "i" and (ka is None or ka in "iu"):
+        r = _wrap(_int_pow(xp, xa, xb))
+    else:
+        r = apply2(xp.power, xa, xb, "pow")
+        if ka == "b" and r.dtype != xa.dtype:   # bool ** True stays bool
+            r = r.astype(xa.dtype)
+        r = _wrap(r)
     if grad_mode.enabled and (_rg(a) or _rg(b)):
         ra, rb = _rg(a), _rg(b)
 
         def backward(g):
             ga = gb = None
             if ra:
-                if isinstance(b, Tensor):
-                    ga = grad_for(g * b * pow(a, b - 1), a)
+                if isinstance(b, Tensor):   # 0 where the exponent is 0 (not 0 * 0 ** -1 = nan), as PyTorch
+                    ga = grad_for(where(b == 0, 0.0, g * b * pow(a, b - 1)), a)
                 else:
                     ga = grad_for(g * (0.0 if b == 0 else b * pow(a, b - 1)), a)
             if rb:
@@ -171,12 +254,28 @@ def pow(input, exponent, *, out=None):
                 if isinstance(a, Tensor):
                     # d/db a**b = a**b * log(a), taken as 0 where a == 0 and b >= 0 (as PyTorch)
                     term = where((a == 0) & (b >= 0), 0.0, pow(a, b) * log(a))
+                elif a == 0:   # 0 ** b: no change for b >= 0, -inf slope below (PyTorch's values)
+                    term = where(b >= 0, 0.0, pow(a, b) * -np.inf)
                 else:
-                    term = pow(a, b) * float(np.log(a)) if a > 0 else b * 0.0
+                    term = pow(a, b) * (float(np.log(a)) if a > 0 else np.nan)
                 gb = grad_for(g * term, b)
             return ga, gb
         record(r, "PowBackward0", backward, (a, b), _saved_for(a, b))
     return _out(r, out)
+
+
+def _int_pow(xp, xa, xb):
+    """Integer powers with a signed integer exponent array: PyTorch gives 1 ** -n = 1, (-1) ** -n = +-1
+    and 0 for every other base (numpy raises)."""
+    neg = xb < 0
+    if type(xb) is np.ndarray and not neg.any():
+        return apply2(xp.power, xa, xb, "pow")
+    if not hasattr(xa, "dtype"):   # a Python base: the result has the exponent's dtype
+        xa = xp.asarray(xa, dtype=xb.dtype)
+    r = apply2(xp.power, xa, xp.where(neg, 0, xb), "pow")
+    odd = (xb % 2) != 0
+    inv = xp.where(xa == 1, 1, xp.where(xa == -1, xp.where(odd, -1, 1), 0)).astype(r.dtype)
+    return xp.where(neg, inv, r)
 
 
 def float_power(input, exponent):
@@ -198,6 +297,13 @@ def neg(input):
 
 
 negative = neg
+
+
+def positive(input):
+    """``+input`` (the tensor itself; bool tensors are refused, as in PyTorch)."""
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
 
 
 def _saved_for(x, y):
@@ -233,11 +339,19 @@ def _compare(name, fn):
     def op(input, other, *, out=None):
         if other is None:
             return False if name == "eq" else True if name == "ne" else _bad_compare(name)
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
         a, b, xa, xb = binary_arrays(input, other, name)
         return _out(_wrap(apply2(fn, xa, xb, name)), out)
     op.__name__ = name
     op.__doc__ = f"Elementwise ``{name}`` comparison; returns a bool tensor."
     return op
+
+
+def _need_tensors(name, input, other):
+    for pos, (arg, x) in enumerate((("input", input), ("other", other)), 1):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not {type(x).__name__}")
 
 
 def _bad_compare(name):
@@ -255,6 +369,7 @@ less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
 
 def _logical(name, fname):
     def op(input, other):
+        _need_tensors(name, input, other)
         a, b, xa, xb = binary_arrays(input, other, name)
         xp = _backend.array_module(xa if hasattr(xa, "dtype") else xb)
         return _wrap(apply2(getattr(xp, fname), xa, xb, name))
@@ -276,8 +391,9 @@ def _bitwise(name, fname):
     def op(input, other):
         a, b, xa, xb = binary_arrays(input, other, name)
         for x in (xa, xb):
-            if hasattr(x, "dtype") and x.dtype.kind == "f":
-                raise RuntimeError(f"\"{name}_cpu\" not implemented for '{_dtype.BY_NP[x.dtype].name}'")
+            if hasattr(x, "dtype") and x.dtype.kind == "f" or type(x) is float:
+                dt = x.dtype.name if hasattr(x, "dtype") else _dtype.get_default_dtype().name
+                raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_TORCH_NAMES[dt]}'")
         xp = _backend.array_module(xa if hasattr(xa, "dtype") else xb)
         return _wrap(apply2(getattr(xp, fname), xa, xb, name))
     op.__name__ = name
@@ -291,7 +407,7 @@ bitwise_xor = _bitwise("bitwise_xor", "bitwise_xor")
 
 def bitwise_not(input):
     if input._data.dtype.kind == "f":
-        raise RuntimeError(f"bitwise_not: not implemented for '{input.dtype.name}'")
+        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{_TORCH_NAMES[input.dtype.name]}'")
     return _wrap(_backend.array_module(input._data).invert(input._data))
 
 
@@ -306,6 +422,10 @@ def where(condition, input=None, other=None):
             raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype}")
         c = c.astype(bool)
     if isinstance(input, Tensor) or isinstance(other, Tensor):
+        if type(other) is int and isinstance(input, Tensor):   # PyTorch checks that the number fits
+            wrap_int(input._data, other, "where")
+        elif type(input) is int and isinstance(other, Tensor):
+            wrap_int(other._data, input, "where")
         a, b, xa, xb = binary_arrays(input, other, "where")
     else:
         from .creation import tensor
@@ -333,21 +453,33 @@ def where(condition, input=None, other=None):
 
 def clamp(input, min=None, max=None, *, out=None):
     """Limit values to ``[min, max]`` (numbers or tensors); the gradient passes where unclipped."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"clamp(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     x = input._data
     xp = _backend.array_module(x)
     lo = min._data if isinstance(min, Tensor) else min
     hi = max._data if isinstance(max, Tensor) else max
-    if x.dtype.kind != "f" and (isinstance(lo, float) or isinstance(hi, float)):
-        x = x.astype(_dtype.get_default_dtype().np)
+    if x.dtype.kind == "f" and type(lo) in _SCALAR_BOUND and type(hi) in _SCALAR_BOUND:
+        pass   # the common case: a float tensor and number bounds keep the tensor's dtype
+    else:
+        dt = _dtype.result_type(*(v for v in (input, min, max) if v is not None)).np
+        if dt.kind == "b" and not isinstance(min, Tensor) and not isinstance(max, Tensor):
+            raise NotImplementedError("\"clamp_scalar_cpu\" not implemented for 'Bool'")
+        if x.dtype != dt:
+            x = x.astype(dt)
+        lo = lo.astype(dt) if hasattr(lo, "dtype") and lo.dtype != dt else wrap_int(x, lo, "clamp")
+        hi = hi.astype(dt) if hasattr(hi, "dtype") and hi.dtype != dt else wrap_int(x, hi, "clamp")
     r = x
-    if lo is not None:
-        r = xp.maximum(r, lo)
-    if hi is not None:
-        r = xp.minimum(r, hi)
-    if r.dtype != x.dtype:
-        r = r.astype(x.dtype) if not isinstance(min, Tensor) and not isinstance(max, Tensor) else r
+    try:   # the bound first: on a tie (-0.0 vs 0.0) numpy returns the second argument, PyTorch keeps x
+        if lo is not None:
+            r = xp.maximum(lo, r)
+        if hi is not None:
+            r = xp.minimum(hi, r)
+    except ValueError:
+        raise RuntimeError(f"clamp: input {tuple(x.shape)}, min {tuple(getattr(lo, 'shape', ()))} and max "
+                           f"{tuple(getattr(hi, 'shape', ()))} cannot be broadcast together") from None
     r = _wrap(r)
     if grad_mode.enabled and (input._rg or _rg(min) or _rg(max)):
         def backward(g):
@@ -358,14 +490,18 @@ def clamp(input, min=None, max=None, *, out=None):
             if hi is not None:
                 keep = (input <= max) if keep is None else keep & (input <= max)
             gi = where(keep, g, zero) if input._rg else None
-            gmin = grad_for(where(input < min, g, zero), min) if _rg(min) else None
-            gmax = grad_for(where(input > max, g, zero), max) if _rg(max) else None
+            both = lo is not None and hi is not None   # with min > max the result is max (PyTorch's rule)
+            gmin = grad_for(where((input < min) & (min < max) if both else input < min, g, zero), min) \
+                if _rg(min) else None
+            gmax = grad_for(where((input > max) | (max < min) if both else input > max, g, zero), max) \
+                if _rg(max) else None
             return gi, gmin, gmax
         record(r, "ClampBackward1", backward, (input, min, max), (input,))
     return _out(r, out)
 
 
 clip = clamp
+_SCALAR_BOUND = (float, int, type(None))
 
 
 def clamp_min(input, min):
@@ -386,27 +522,37 @@ def minimum(input, other):
     return _extremum(input, other, "minimum")
 
 
+def fmax(input, other):
+    """Elementwise maximum that ignores nan (nan only where both are nan); ties send the gradient to
+    ``input`` (as PyTorch)."""
+    return _extremum(input, other, "fmax")
+
+
+def fmin(input, other):
+    """Elementwise minimum that ignores nan (nan only where both are nan)."""
+    return _extremum(input, other, "fmin")
+
+
 def _extremum(input, other, name):
-    if not isinstance(other, Tensor):
-        raise TypeError(f"{name}(): argument 'other' must be Tensor, not {type(other).__name__}")
+    _need_tensors(name, input, other)
     a, b, xa, xb = binary_arrays(input, other, name)
     xp = _backend.array_module(xa)
     r = _wrap(apply2(getattr(xp, name), xa, xb, name))
     if grad_mode.enabled and (a._rg or b._rg):
         def backward(g):
+            zero = g * 0
+            if name in ("fmax", "fmin"):   # PyTorch: input wins ties and where other is nan
+                from .unary import isnan
+                win = ((a >= b) if name == "fmax" else (a <= b)) | isnan(b)
+                return grad_for(where(win, g, zero), a), grad_for(where(win, zero, g), b)
             win = (a > b) if name == "maximum" else (a < b)
             tie = a == b
             half = g * 0.5
-            zero = g * 0
             ga = where(win, g, where(tie, half, zero))
             gb = where(win, zero, where(tie, half, g))
             return grad_for(ga, a), grad_for(gb, b)
         record(r, name.capitalize() + "Backward0", backward, (a, b), (a, b))
     return r
-
-
-fmax = maximum
-fmin = minimum
 
 
 # ---- in-place forms -----------------------------------------------------------------------------
@@ -418,10 +564,24 @@ def _bump(t):
         b._ver += 1
 
 
+def _check_inplace_promotion(name, self, args, kwargs=None):
+    """PyTorch refuses an in-place op whose promoted result type is of a higher category than the tensor
+    (an int tensor with a float operand, a bool tensor with an int operand), before running the kernel."""
+    operands = [a for a in (*args, *(kwargs or {}).values()) if isinstance(a, (Tensor, int, float))]
+    if not operands:
+        return
+    rt = _dtype.result_type(self, *operands)
+    if rt.category > _dtype.BY_NP[self._data.dtype].category:
+        raise RuntimeError(f"{name}: result type {_TORCH_NAMES[rt.name]} can't be cast to the desired output "
+                           f"type {_TORCH_NAMES[self._data.dtype.name]}")
+
+
 def _inplace(name, op, ufunc=None):
     """``x.op_(...)``: writes into x's storage. When recording, computed out of place on a clone and
     rebased (so saved values stay valid); otherwise, with a matching ufunc, written with ``out=``."""
     def method(self, *args, **kwargs):
+        if self._data.dtype.kind != "f":
+            _check_inplace_promotion(name, self, args, kwargs)
         if grad_mode.enabled and (self._rg or any(_rg(a) for a in args) or any(_rg(v) for v in kwargs.values())):
             return inplace_update(self, op(self.clone(), *args, **kwargs), name)
         if ufunc is not None and not kwargs and len(args) == 1:
@@ -433,9 +593,8 @@ def _inplace(name, op, ufunc=None):
             if isinstance(other, Tensor) and type(xo) is not type(x):
                 from ..tensor import check_same_device
                 check_same_device(name, self, other)
-            if x.dtype.kind != "f" and (isinstance(xo, float) or getattr(xo, "dtype", np.dtype("i")).kind == "f"):
-                raise RuntimeError(
-                    f"{name}: result type Float can't be cast to the desired output type {self.dtype.name}")
+            if x.dtype.kind != "f":   # (the result type was checked above)
+                xo = wrap_int(x, xo)
             try:
                 getattr(_backend.array_module(x), ufunc)(x, xo, out=x, casting="unsafe")
             except ValueError as e:
@@ -471,6 +630,9 @@ def add_(self, other, *, alpha=1):
     """In-place ``add``."""
     if grad_mode.enabled and (self._rg or _rg(other)):
         return inplace_update(self, add(self.clone(), other, alpha=alpha), "add_")
+    if alpha != 1 and self._data.dtype.kind != "f":   # integer/bool alpha rules live in add()
+        _check_inplace_promotion("add_", self, (other,))
+        return inplace_update(self, add(self, other, alpha=alpha), "add_")
     return _plain_add_(self, other if alpha == 1 else other * alpha)
 
 
@@ -478,11 +640,19 @@ def sub_(self, other, *, alpha=1):
     """In-place ``sub``."""
     if grad_mode.enabled and (self._rg or _rg(other)):
         return inplace_update(self, sub(self.clone(), other, alpha=alpha), "sub_")
+    if self._data.dtype.kind == "b" or type(other) is bool or \
+            (isinstance(other, Tensor) and other._data.dtype.kind == "b"):
+        _check_sub_bool(self, other)
+    if alpha != 1 and self._data.dtype.kind != "f":
+        _check_inplace_promotion("sub_", self, (other,))
+        return inplace_update(self, sub(self, other, alpha=alpha), "sub_")
     return _plain_sub_(self, other if alpha == 1 else other * alpha)
 
 
 def div_(self, other, *, rounding_mode=None):
     """In-place ``div``."""
+    if self._data.dtype.kind != "f":
+        _check_inplace_promotion("div_", self, (other,))
     if rounding_mode is None and not (grad_mode.enabled and (self._rg or _rg(other))) \
             and self._data.dtype.kind == "f":
         return _plain_div_(self, other)
@@ -504,6 +674,10 @@ def copy_(self, src, non_blocking=False):
         if r._rg:
             from ._util import broadcast_to
             r = broadcast_to(r, self._data.shape)   # a node, so self's history is rebased onto src
+            if self._rg:   # self's old history gets a zero gradient (PyTorch's CopyBackwards)
+                src_r = r
+                r = _wrap(src_r._data)
+                record(r, "CopyBackwards", lambda g: (g * 0, g), (self, src_r))
         elif self._rg:
             r = _detached_result(self, r)
     return inplace_update(self, r, "copy_")
@@ -530,6 +704,7 @@ def fill_(self, value):
                 r = _detached_result(self, r)
             return inplace_update(self, r, "fill_")
         value = value.item()
+    value = wrap_int(self._data, value, "fill_")
     if grad_mode.enabled and self._rg:
         return inplace_update(self, _detached_result(self, _wrap(xp.full(self._data.shape, value, self._data.dtype))),
                               "fill_")
@@ -563,23 +738,14 @@ def _ne_method(self, other):
     return ne(self, other)
 
 
-def _and(self, other):
-    return logical_and(self, other) if self._data.dtype == np.bool_ and _is_bool(other) else bitwise_and(self, other)
-
-
-def _or(self, other):
-    return logical_or(self, other) if self._data.dtype == np.bool_ and _is_bool(other) else bitwise_or(self, other)
-
-
-def _xor(self, other):
-    return logical_xor(self, other) if self._data.dtype == np.bool_ and _is_bool(other) else bitwise_xor(self, other)
-
-
 def _is_bool(x):
     return isinstance(x, bool) or (isinstance(x, Tensor) and x._data.dtype == np.bool_)
 
 
 def _invert(self):
+    if self._data.dtype.kind == "f":
+        raise TypeError(f"~ (operator.invert) is only implemented on integer and Boolean-type tensors (got "
+                        f"{self.dtype})")
     return logical_not(self) if self._data.dtype == np.bool_ else bitwise_not(self)
 
 
@@ -602,7 +768,7 @@ Tensor.bitwise_not = bitwise_not
 Tensor.where = lambda self, condition, other: where(condition, self, other)
 Tensor.clamp = Tensor.clip = clamp
 Tensor.clamp_min, Tensor.clamp_max = clamp_min, clamp_max
-Tensor.maximum, Tensor.minimum, Tensor.fmax, Tensor.fmin = maximum, minimum, maximum, minimum
+Tensor.maximum, Tensor.minimum, Tensor.fmax, Tensor.fmin = maximum, minimum, fmax, fmin
 Tensor.add_, Tensor.sub_, Tensor.mul_, Tensor.div_, Tensor.pow_ = add_, sub_, mul_, div_, pow_
 Tensor.subtract_, Tensor.multiply_, Tensor.divide_, Tensor.true_divide_ = sub_, mul_, div_, div_
 Tensor.clamp_ = Tensor.clip_ = clamp_
@@ -623,12 +789,13 @@ Tensor.__rmod__ = _reflect(remainder)
 Tensor.__pow__ = pow
 Tensor.__rpow__ = _reflect(pow)
 Tensor.__neg__ = neg
-Tensor.__pos__ = lambda self: self
+Tensor.__pos__ = Tensor.positive = positive
 Tensor.__eq__, Tensor.__ne__ = _eq_method, _ne_method
 Tensor.__lt__, Tensor.__le__, Tensor.__gt__, Tensor.__ge__ = lt, le, gt, ge
-Tensor.__and__ = Tensor.__rand__ = _and
-Tensor.__or__ = Tensor.__ror__ = _or
-Tensor.__xor__ = Tensor.__rxor__ = _xor
+# on bool tensors the bitwise ops are the logical ones (and a Python bool operand keeps them bool)
+Tensor.__and__ = Tensor.__rand__ = bitwise_and
+Tensor.__or__ = Tensor.__ror__ = bitwise_or
+Tensor.__xor__ = Tensor.__rxor__ = bitwise_xor
 Tensor.__invert__ = _invert
 Tensor.__iadd__ = _iop(add_)
 Tensor.__isub__ = _iop(sub_)
@@ -637,6 +804,6 @@ Tensor.__itruediv__ = _iop(div_)
 Tensor.__ipow__ = _iop(pow_)
 Tensor.__imod__ = _iop(remainder_)
 Tensor.__ifloordiv__ = _iop(floor_divide_)
-Tensor.__iand__ = _iop(lambda s, o: inplace_update(s, _and(s, o), "and_"))
-Tensor.__ior__ = _iop(lambda s, o: inplace_update(s, _or(s, o), "or_"))
-Tensor.__ixor__ = _iop(lambda s, o: inplace_update(s, _xor(s, o), "xor_"))
+Tensor.__iand__ = _inplace("__iand__", bitwise_and)
+Tensor.__ior__ = _inplace("__ior__", bitwise_or)
+Tensor.__ixor__ = _inplace("__ixor__", bitwise_xor)

@@ -11,7 +11,7 @@ from ..autograd import grad_mode
 from ..autograd.graph import record
 from ..tensor import Tensor, _wrap, inplace_update
 from ._util import grad_for
-from .arith import _bump
+from .arith import _bump, _check_inplace_promotion
 from .misc import _TORCH_NAMES, _need_tensor, _same_device
 
 
@@ -56,10 +56,12 @@ def lerp(input, end, weight):
                         f"{type(weight).__name__}")
     xs, xe = input._data, end._data
     for name, other in (("end", end), ("weight", weight)) if wt else (("end", end),):
-        if other._data.dtype != xs.dtype:
+        if other._data.dtype != xs.dtype and not (name == "weight" and other._data.ndim == 0):
             raise RuntimeError(f"lerp: expected dtype {input.dtype} for `{name}` but got dtype {other.dtype}")
         _same_device("lerp", input, other)
     w = weight._data if wt else None
+    if wt and w.dtype != xs.dtype:   # a 0-d weight of another dtype acts as a number
+        w = w.astype(xs.dtype)
     try:
         np.broadcast_shapes(xs.shape, xe.shape, w.shape if wt else ())
     except ValueError:
@@ -99,6 +101,8 @@ def addcmul(input, tensor1, tensor2, *, value=1):
         tensor([2.5000, 5.0000])
     """
     dt, (x, a, b) = _arrays3("addcmul", ("input", "tensor1", "tensor2"), (input, tensor1, tensor2))
+    if dt.kind == "b":
+        raise NotImplementedError("\"addcmul_cpu_out\" not implemented for 'Bool'")
     value = _value_for(value, dt)
     prod = a * b
     y = _wrap(x + (prod if value == 1 else prod * value))
@@ -148,6 +152,8 @@ def _inplace3(name, op, fast):
     """In-place form: with no graph to record and matching float arrays, ``fast(x, a, b, value)`` writes
     into ``x`` with ``out=`` (the optimizer path); otherwise the out-of-place result is written back."""
     def method(self, tensor1, tensor2, *, value=1):
+        if self._data.dtype.kind != "f":
+            _check_inplace_promotion(name, self, (tensor1, tensor2))
         if grad_mode.enabled and (self._rg or _rg(tensor1) or _rg(tensor2)):
             return inplace_update(self, op(self.clone(), tensor1, tensor2, value=value), name)
         if isinstance(tensor1, Tensor) and isinstance(tensor2, Tensor):

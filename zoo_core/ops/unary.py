@@ -13,11 +13,23 @@ from .. import _backend, _dtype
 from ..autograd import grad_mode
 from ..autograd.graph import record
 from ..tensor import Tensor, _wrap, inplace_update
-from ._util import float_array, inplace_variant
+from ._util import inplace_variant
 
 
-def _unary(name, forward, backward=None, uses_output=False, float_only=True, node=None, fast=None):
+# PyTorch's short dtype names, used in its "not implemented for 'Bool'" messages
+_TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+                "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _not_implemented(kernel, x):
+    return NotImplementedError(f"\"{kernel}\" not implemented for '{_TORCH_NAMES[x.dtype.name]}'")
+
+
+def _unary(name, forward, backward=None, uses_output=False, float_only=True, node=None, fast=None, reject=""):
     """Build ``op(input)``; ``backward=None`` marks an op with no gradient (rounding, tests).
+
+    ``float_only`` computes integer inputs in the default float dtype; ``reject`` lists the dtype kinds
+    ("b", "iu") PyTorch has no kernel for (it raises NotImplementedError, and so do we).
 
     ``fast(g, x, y)`` optionally gives the same backward on raw arrays, used for a plain backward (no
     ``create_graph``): it saves the per-op Tensor overhead of the hottest activations."""
@@ -25,8 +37,11 @@ def _unary(name, forward, backward=None, uses_output=False, float_only=True, nod
 
     def op(input, *, out=None):
         x = input._data
-        if float_only and x.dtype.kind != "f":
-            x = x.astype(_dtype.get_default_dtype().np)
+        if x.dtype.kind != "f":
+            if x.dtype.kind in reject:
+                raise _not_implemented(f"{name}_cpu", x)
+            if float_only:
+                x = x.astype(_dtype.get_default_dtype().np)
         y = _wrap(forward(np if type(x) is np.ndarray else _backend.array_module(x), x))
         if backward is not None and input._rg and grad_mode.enabled:
             if uses_output:
@@ -96,7 +111,7 @@ def _erfc_large(xp, ax):
     z = xp.exp(-ax * ax)
     small = ax < 8.0
     axs = xp.where(small, ax, 1.0)
-    axl = xp.where(small, 8.0, ax)
+    axl = xp.where(small, 8.0, xp.minimum(ax, 30.0))   # erfc(30) underflows to 0; inf would give inf/inf
     p = xp.where(small, _polevl(axs, _P) / _polevl(axs, _Q), _polevl(axl, _R) / _polevl(axl, _S))
     return z * p
 
@@ -152,7 +167,8 @@ def _sigmoid_array(xp, x):
     cap = _EXP_MAX.get(x.dtype)
     if cap is None:   # float16: compute in float32, as PyTorch does
         return _sigmoid_array(xp, x.astype(xp.float32)).astype(x.dtype)
-    t = xp.negative(x)
+    t = xp.empty_like(x)   # (a 0-d input: xp.negative(x) would return a scalar, useless with out=)
+    xp.negative(x, out=t)
     xp.minimum(t, cap, out=t)
     xp.exp(t, out=t)
     t += 1
@@ -173,10 +189,22 @@ log10 = _unary("log10", lambda xp, x: xp.log10(x), lambda g, x, y: g / (x * math
 log1p = _unary("log1p", lambda xp, x: xp.log1p(x), lambda g, x, y: g / (x + 1))
 sqrt = _unary("sqrt", lambda xp, x: xp.sqrt(x), lambda g, x, y: g / (2 * y), uses_output=True)
 rsqrt = _unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x), lambda g, x, y: g * -0.5 * y * y * y, uses_output=True)
-square = _unary("square", lambda xp, x: x * x, lambda g, x, y: g * 2 * x, float_only=False, node="PowBackward0")
+square = _unary("square", lambda xp, x: x * x if x.dtype.kind != "b" else x.astype(np.int64),
+                lambda g, x, y: g * 2 * x, float_only=False, node="PowBackward0")
 reciprocal = _unary("reciprocal", lambda xp, x: 1 / x, lambda g, x, y: -g * y * y, uses_output=True)
-abs = absolute = _unary("abs", lambda xp, x: xp.abs(x), lambda g, x, y: g * sign(x), float_only=False)
-sign = _unary("sign", lambda xp, x: xp.sign(x), _zero, float_only=False)
+abs = absolute = _unary("abs", lambda xp, x: xp.abs(x), lambda g, x, y: g * sign(x), float_only=False, reject="b")
+
+
+def _sign_array(xp, x):
+    if x.dtype.kind == "b":
+        return x.copy()
+    r = xp.sign(x)
+    if x.dtype.kind == "f":   # PyTorch: sign(nan) = 0
+        r = xp.where(r != r, xp.zeros((), r.dtype), r)
+    return r
+
+
+sign = _unary("sign", _sign_array, _zero, float_only=False)
 sgn = sign
 sin = _unary("sin", lambda xp, x: xp.sin(x), lambda g, x, y: g * cos(x))
 cos = _unary("cos", lambda xp, x: xp.cos(x), lambda g, x, y: -g * sin(x))
@@ -194,19 +222,28 @@ atanh = _unary("atanh", lambda xp, x: xp.arctanh(x), lambda g, x, y: g / (1 - x 
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
 sigmoid = _unary("sigmoid", _sigmoid_array, lambda g, x, y: g * y * (1 - y), uses_output=True,
                  fast=lambda g, x, y: g * y * (1 - y))
-relu = _unary("relu", lambda xp, x: xp.maximum(x, 0), lambda g, x, y: g * (x > 0), float_only=False,
-              fast=lambda g, x, y: g * (x > 0))
+_relu = _unary("relu", lambda xp, x: xp.maximum(0, x), lambda g, x, y: g * (x > 0), float_only=False,
+               fast=lambda g, x, y: g * (x > 0))
+
+
+def relu(input, *, out=None):
+    """``max(x, 0)`` elementwise (bool tensors are refused, as in PyTorch)."""
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
+    return _relu(input, out=out)
+
+
 silu = _unary("silu", lambda xp, x: x * _sigmoid_array(xp, x),
-              lambda g, x, y: g * _silu_grad(x))
+              lambda g, x, y: g * _silu_grad(x), reject="biu")
 mish = _unary("mish", lambda xp, x: x * xp.tanh(_softplus_array(xp, x)),
-              lambda g, x, y: g * _mish_grad(x))
+              lambda g, x, y: g * _mish_grad(x), reject="biu")
 erf = _unary("erf", erf_array, lambda g, x, y: g * _TWO_OVER_SQRT_PI * exp(-x * x))
 erfc = _unary("erfc", erfc_array, lambda g, x, y: -g * _TWO_OVER_SQRT_PI * exp(-x * x))
-floor = _unary("floor", lambda xp, x: xp.floor(x), _zero, float_only=False)
-ceil = _unary("ceil", lambda xp, x: xp.ceil(x), _zero, float_only=False)
-trunc = _unary("trunc", lambda xp, x: xp.trunc(x), _zero, float_only=False)
+floor = _unary("floor", lambda xp, x: xp.floor(x), _zero, float_only=False, reject="b")
+ceil = _unary("ceil", lambda xp, x: xp.ceil(x), _zero, float_only=False, reject="b")
+trunc = _unary("trunc", lambda xp, x: xp.trunc(x), _zero, float_only=False, reject="b")
 fix = trunc
-frac = _unary("frac", lambda xp, x: x - xp.trunc(x), lambda g, x, y: g)
+frac = _unary("frac", lambda xp, x: x - xp.trunc(x), lambda g, x, y: g, reject="biu")
 
 
 def _silu_grad(x):
@@ -223,10 +260,20 @@ def round(input, *, decimals=0):
     """Round half to even (as PyTorch); ``decimals`` rounds to that many decimal places."""
     if decimals == 0:
         return _round0(input)
-    return _unary("round", lambda xp, x: xp.round(x, decimals), _zero, float_only=False)(input)
+    if input._data.dtype.kind != "f":
+        raise _not_implemented("round_cpu", input._data)
+    return _unary("round", _round_decimals(decimals), _zero)(input)
 
 
-_round0 = _unary("round", lambda xp, x: xp.round(x), _zero, float_only=False)
+def _round_decimals(decimals):
+    def fwd(xp, x):
+        if x.dtype == np.float16:   # x * 10**decimals would overflow float16
+            return xp.round(x.astype(np.float32), decimals).astype(np.float16)
+        return xp.round(x, decimals)
+    return fwd
+
+
+_round0 = _unary("round", lambda xp, x: xp.round(x), _zero, float_only=False, reject="b")
 
 
 def gelu(input, approximate="none"):
@@ -235,7 +282,7 @@ def gelu(input, approximate="none"):
         return _gelu(input)
     if approximate == "tanh":
         return _gelu_tanh(input)
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    raise RuntimeError(f"gelu: approximate argument must be either none or tanh (got {approximate!r}).")
 
 
 def _gelu_grad(g, x, y):
@@ -254,14 +301,25 @@ def _gelu_tanh_grad(g, x, y):
     return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner)
 
 
-_gelu = _unary("gelu", lambda xp, x: 0.5 * x * (1 + erf_array(xp, x * _INV_SQRT_2)), _gelu_grad,
-               node="GeluBackward0")
-_gelu_tanh = _unary("gelu", _gelu_tanh_fwd, _gelu_tanh_grad, node="GeluBackward0")
+def _in_float32(fwd):
+    """``fwd`` computed in float32 for float16 inputs (PyTorch's CPU kernels do the same)."""
+    def f(xp, x):
+        if x.dtype == np.float16:
+            return fwd(xp, x.astype(np.float32)).astype(np.float16)
+        return fwd(xp, x)
+    return f
+
+
+_gelu = _unary("gelu", _in_float32(lambda xp, x: 0.5 * x * (1 + erf_array(xp, x * _INV_SQRT_2))), _gelu_grad,
+               node="GeluBackward0", reject="biu")
+_gelu_tanh = _unary("gelu", _in_float32(_gelu_tanh_fwd), _gelu_tanh_grad, node="GeluBackward0", reject="biu")
 
 
 def softplus(input, beta=1.0, threshold=20.0):
     """``log(1 + exp(beta * x)) / beta``, linear where ``beta * x > threshold``."""
-    x = float_array(input)
+    if input._data.dtype.kind != "f":
+        raise _not_implemented("softplus_cpu", input._data)
+    x = input._data
     xp = _backend.array_module(x)
     bx = x * beta
     y = _wrap(xp.where(bx > threshold, x, _softplus_array(xp, bx) / beta).astype(x.dtype, copy=False))
@@ -275,7 +333,8 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 def logit(input, eps=None):
-    x = input
+    """``log(x / (1 - x))``; with ``eps``, x is first clamped to ``[eps, 1 - eps]``."""
+    x = input if input._data.dtype.kind == "f" else input.to(_dtype.get_default_dtype())
     if eps is not None:
         x = x.clamp(eps, 1 - eps)
     return log(x / (1 - x))
@@ -316,16 +375,22 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 def atan2(input, other):
     """``atan(input / other)`` with the quadrant of (other, input)."""
     from ._util import binary_arrays, grad_for
+    for pos, (arg, x) in enumerate((("input", input), ("other", other)), 1):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"atan2(): argument '{arg}' (position {pos}) must be Tensor, not {type(x).__name__}")
     a, b, xa, xb = binary_arrays(input, other, "atan2")
     xp = _backend.array_module(xa)
-    if xa.dtype.kind != "f":
-        xa = xa.astype(_dtype.get_default_dtype().np)
-        xb = xb.astype(xa.dtype) if hasattr(xb, "astype") else xb
+    if xa.dtype.kind != "f":   # integers go to float as they are (not through the promoted int type)
+        ft = _dtype.get_default_dtype().np
+        xa, xb = a._data.astype(ft), b._data.astype(ft)
     r = _wrap(xp.arctan2(xa, xb))
     if grad_mode.enabled and (a._rg or getattr(b, "_rg", False)):
         def backward(g):
+            from .arith import where
             den = a * a + b * b
-            return grad_for(g * b / den, a), grad_for(-g * a / den, b)
+            # at (0, 0) the gradient is 0, as in PyTorch (not 0 / 0)
+            scale = where(den == 0, 0.0, g / where(den == 0, 1.0, den))
+            return grad_for(scale * b, a), grad_for(-scale * a, b)
         record(r, "Atan2Backward0", backward, (a, b), (a, b) if isinstance(b, Tensor) else (a,))
     return r
 
