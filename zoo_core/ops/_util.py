@@ -180,7 +180,8 @@ def _sum_to(g, shape):
     gs = xg.shape
     lead = len(gs) - len(shape)
     axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and gs[i + lead] != 1)
-    r = xg.sum(axis=axes) if axes else xg
+    # (integer sums keep int64: numpy would give uint8 sums as uint64, which has no zoo dtype)
+    r = (xg.sum(axis=axes, dtype=xg.dtype if xg.dtype.kind == "f" else "int64") if axes else xg)
     out = _wrap(r.reshape(shape))
     if g._rg and grad_mode.enabled:
         record(out, "SumToBackward", lambda gg: (broadcast_to(gg, gs),), (g,))

@@ -280,6 +280,8 @@ def _cross(input, other, dim, op):
                            f"{other.dtype}")
     if type(xa) is not type(xb) or input.device != other.device:
         check_same_device(op, input, other)
+    if xa.dtype.kind == "b":
+        raise NotImplementedError(f"\"{op}\" not implemented for 'Bool'")
     if xa.ndim == 0:
         raise RuntimeError(f"{op}: inputs must have at least 1 dimension (got 0-d tensors)")
     d = _wrap_dim(dim, xa.ndim, op)

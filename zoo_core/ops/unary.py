@@ -222,8 +222,9 @@ atanh = _unary("atanh", lambda xp, x: xp.arctanh(x), lambda g, x, y: g / (1 - x 
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
 sigmoid = _unary("sigmoid", _sigmoid_array, lambda g, x, y: g * y * (1 - y), uses_output=True,
                  fast=lambda g, x, y: g * y * (1 - y))
-_relu = _unary("relu", lambda xp, x: xp.maximum(0, x), lambda g, x, y: g * (x > 0), float_only=False,
-               fast=lambda g, x, y: g * (x > 0))
+# the gradient passes where not x <= 0, so NaN inputs pass it on (as PyTorch's threshold_backward)
+_relu = _unary("relu", lambda xp, x: xp.maximum(0, x), lambda g, x, y: g * ~(x <= 0), float_only=False,
+               fast=lambda g, x, y: g * ~(x <= 0))
 
 
 def relu(input, *, out=None):

@@ -553,8 +553,6 @@ def test_silu_extremes():
     check(Case("silu-special", lambda L, t: F(L).silu(t), np.array([-INF, -1e30, -1e3])))
 
 
-@pytest.mark.xfail(strict=True, reason="ops.unary relu: the gradient at NaN is 0; torch passes it (threshold "
-                                       "backward: x <= 0 ? 0 : g)")
 def test_relu_nan_gradient():
     check(Case("relu-nan", lambda L, t: F(L).relu(t), np.array([NAN, 1.0, -1.0])))
 

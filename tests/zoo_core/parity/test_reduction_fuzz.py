@@ -682,7 +682,5 @@ NEW_OPS = [
 test_new_forward, test_new_gradients, test_new_matches_torch = op_tests(NEW_OPS)
 
 
-@pytest.mark.xfail(strict=True, reason="zoo_core/ops/structure.py cross: bool inputs reach numpy's bool subtract "
-                                       "(TypeError) where torch raises NotImplementedError")
 def test_cross_bool_raises_like_torch():
     check(lambda L: L.cross(T(L, np.array([[True, False, True]])), T(L, np.array([[True, True, False]])), dim=1))
