@@ -46,6 +46,8 @@ from .ops.shape import *  # noqa: F401,F403
 from .ops.indexing import *  # noqa: F401,F403
 from .ops.sorting import *  # noqa: F401,F403
 from .ops.misc import *  # noqa: F401,F403
+from .ops.linalg_decomp import *  # noqa: F401,F403  (after misc: structure and misc import each other)
+from .ops.linalg_solve import *  # noqa: F401,F403
 
 from . import random
 from .random import (Generator, bernoulli, default_generator, get_rng_state, initial_seed, manual_seed,
@@ -82,7 +84,7 @@ def load(f, map_location=None, weights_only=True, **kwargs):
 # Subpackages load on first use, so `import zoo_core` stays close to `import numpy` in time; the plugin
 # host and the hub in particular read no entry points and import no pluggy until asked.
 _LAZY = ("nn", "optim", "data", "utils", "serialization", "hub", "plugins", "testing", "cli", "amp", "backends",
-         "accelerator", "func", "distributed", "jit")
+         "accelerator", "func", "distributed", "jit", "distributions")
 
 
 def __getattr__(name):
