@@ -11,32 +11,18 @@ import numpy as np
 from . import _backend
 from .autograd import grad_mode
 from .autograd.graph import record
-from .tensor import Tensor, _new, _wrap, make_view
+from .tensor import Tensor, _NamedConstant, _new, _wrap, make_view
 
 
-class memory_format:
+class memory_format(_NamedConstant):
     """``zoo_core.contiguous_format``, ``channels_last``, ``channels_last_3d``, ``preserve_format``."""
-    __slots__ = ("name",)
-
-    def __init__(self, name):
-        self.name = name
-
-    def __repr__(self):
-        return f"torch.{self.name}"
-
-    def __reduce__(self):
-        return (_format_by_name, (self.name,))
+    __slots__ = ()
 
 
 contiguous_format = memory_format("contiguous_format")
 channels_last = memory_format("channels_last")
 channels_last_3d = memory_format("channels_last_3d")
 preserve_format = memory_format("preserve_format")
-_FORMATS = {f.name: f for f in (contiguous_format, channels_last, channels_last_3d, preserve_format)}
-
-
-def _format_by_name(name):
-    return _FORMATS[name]
 
 
 def is_contiguous_as(t, fmt):

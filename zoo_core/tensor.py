@@ -16,18 +16,30 @@ _ndarray = np.ndarray
 _BY_NP = _dtype.BY_NP
 
 
-class layout:
-    """A memory layout (``zoo_core.strided``): Zoo tensors are always dense and strided."""
+class _NamedConstant:
+    """A PyTorch constant such as ``torch.strided``: one instance per name, printed and pickled by name."""
     __slots__ = ("name",)
+    _instances = None   # per subclass: name -> instance
 
-    def __init__(self, name):
-        self.name = name
+    def __new__(cls, name):
+        if cls._instances is None:
+            cls._instances = {}
+        inst = cls._instances.get(name)
+        if inst is None:
+            inst = cls._instances[name] = object.__new__(cls)
+            inst.name = name
+        return inst
 
     def __repr__(self):
         return f"torch.{self.name}"
 
     def __reduce__(self):
-        return (layout, (self.name,))
+        return (type(self), (self.name,))
+
+
+class layout(_NamedConstant):
+    """A memory layout (``zoo_core.strided``): Zoo tensors are always dense and strided."""
+    __slots__ = ()
 
 
 strided = layout("strided")
