@@ -73,3 +73,24 @@ def test_storage_offset_matches_torch():
              lambda t: t.reshape(-1)[7:], lambda t: t.unbind(0)[3]]
     for v in views:
         assert v(zoo.zeros(4, 5)).storage_offset() == v(torch.zeros(4, 5)).storage_offset()
+
+
+def test_sdpa_backend_switches_keep_results():
+    from zoo_core.nn.attention import SDPBackend, sdpa_kernel
+    import zoo_core.nn.functional as F
+    q = zoo.randn(1, 2, 4, 8)
+    ref = F.scaled_dot_product_attention(q, q, q, is_causal=True)
+    with sdpa_kernel([SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION]):
+        same = F.scaled_dot_product_attention(q, q, q, is_causal=True)
+    np.testing.assert_array_equal(same.numpy(), ref.numpy())
+    with pytest.raises(AssertionError, match="SDPBackend"):
+        with sdpa_kernel("flash"):
+            pass
+    cb = zoo.backends.cuda
+    with cb.sdp_kernel(enable_flash=False, enable_mem_efficient=False):
+        assert not cb.flash_sdp_enabled() and cb.math_sdp_enabled()
+    assert cb.flash_sdp_enabled() and not cb.is_flash_attention_available()
+    cb.enable_mem_efficient_sdp(False)
+    assert not cb.mem_efficient_sdp_enabled()
+    cb.enable_mem_efficient_sdp(True)
+    assert int(cb.SDPBackend.FLASH_ATTENTION) == 1
