@@ -84,7 +84,7 @@ def load(f, map_location=None, weights_only=True, **kwargs):
 # Subpackages load on first use, so `import zoo_core` stays close to `import numpy` in time; the plugin
 # host and the hub in particular read no entry points and import no pluggy until asked.
 _LAZY = ("nn", "optim", "data", "utils", "serialization", "hub", "plugins", "testing", "cli", "amp", "backends",
-         "accelerator", "func", "distributed", "jit", "distributions")
+         "accelerator", "func", "distributed", "jit", "distributions", "profiler")
 
 
 def __getattr__(name):

@@ -115,3 +115,10 @@ def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, all
 
 
 from . import functional  # noqa: E402  (uses grad, defined above)
+
+
+def __getattr__(name):
+    if name == "profiler":   # loaded on first use: nothing is hooked until a profile starts
+        import importlib
+        return importlib.import_module(".profiler", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
