@@ -226,6 +226,80 @@ def _H(self):
     return self.t()
 
 
+# ---- forms that only matter for complex, sparse or CUDA-stream code: exact for Zoo's dense real tensors --
+def conj(input):
+    """The complex conjugate: the tensor itself for real dtypes."""
+    return input
+
+
+def resolve_conj(input):
+    return input
+
+
+def resolve_neg(input):
+    return input
+
+
+def is_conj(input):
+    return False
+
+
+def is_neg(input):
+    return False
+
+
+def narrow_copy(input, dim, start, length):
+    """``narrow`` into new storage."""
+    return input.narrow(dim, start, length).clone()
+
+
+def nonzero_static(input, *, size, fill_value=-1):
+    """``nonzero()`` padded with ``fill_value`` (or cut) to exactly ``size`` rows."""
+    from .ops.creation import full
+    from .ops.join import cat
+    nz = input.nonzero()
+    if nz.shape[0] >= size:
+        return nz[:size]
+    pad = full((size - nz.shape[0], nz.shape[1]), fill_value, dtype=nz.dtype, device=nz.device)
+    return cat([nz, pad])
+
+
+def unsafe_chunk(input, chunks, dim=0):
+    return input.chunk(chunks, dim)
+
+
+def unsafe_split(input, split_size, dim=0):
+    return input.split(split_size, dim)
+
+
+def unsafe_split_with_sizes(input, split_sizes, dim=0):
+    return input.split(list(split_sizes), dim)
+
+
+def _record_stream(self, stream):
+    """Nothing to do: CuPy's memory pool is stream-ordered for the stream that freed the block."""
+
+
+def _to_dense(self, dtype=None, *, masked_grad=None):
+    return self if dtype is None else self.to(dtype)
+
+
+def _new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False, layout=None,
+                       pin_memory=False):
+    from .ops.creation import empty_strided
+    return empty_strided(size, stride, dtype=self.dtype if dtype is None else dtype,
+                         device=self.device if device is None else device, requires_grad=requires_grad)
+
+
+Tensor.conj_physical = Tensor.conj = conj
+Tensor.conj_physical_ = lambda self: self
+for _f in (resolve_conj, resolve_neg, is_conj, is_neg, narrow_copy, nonzero_static, unsafe_chunk, unsafe_split,
+           unsafe_split_with_sizes):
+    setattr(Tensor, _f.__name__, _f)
+Tensor.record_stream = _record_stream
+Tensor.to_dense = _to_dense
+Tensor.new_empty_strided = _new_empty_strided
+
 for _f in (dim_order, resize_, resize_as_, share_memory_, is_shared, pin_memory, is_pinned, apply_, map_,
            as_subclass, as_strided):
     setattr(Tensor, _f.__name__, _f)

@@ -163,3 +163,27 @@ def test_as_strided_gradcheck_views_and_errors(device):
         zoo.as_strided(base, (3, 3), (3, 1))
     with pytest.raises(RuntimeError, match="mismatch in length"):
         base.as_strided((2,), (1, 1))
+
+
+def test_real_dtype_compat_forms_match_torch():
+    torch = pytest.importorskip("torch")
+    cases = [
+        lambda L, x: L.conj(x), lambda L, x: x.conj_physical(), lambda L, x: L.resolve_conj(x),
+        lambda L, x: L.resolve_neg(x), lambda L, x: L.is_conj(x), lambda L, x: x.is_neg(),
+        lambda L, x: L.narrow_copy(x, 1, 1, 2), lambda L, x: L.nonzero_static(x > 0, size=4),
+        lambda L, x: L.nonzero_static(x > 0, size=30, fill_value=7),
+        lambda L, x: L.unsafe_chunk(x, 2, 1), lambda L, x: x.unsafe_split(2), lambda L, x: x.unsafe_split_with_sizes([1, 2]),
+        lambda L, x: x.to_dense(), lambda L, x: x.new_empty_strided((2, 2), (1, 2)).stride(),
+    ]
+    data = np.random.RandomState(0).randn(3, 4).astype(np.float32)
+    for fn in cases:
+        ours, ref = fn(zoo, zoo.tensor(data)), fn(torch, torch.tensor(data))
+        if isinstance(ours, (tuple, list)) and hasattr(ours[0], "tolist"):
+            assert [o.tolist() for o in ours] == [r.tolist() for r in ref]
+        elif hasattr(ours, "tolist"):
+            assert ours.tolist() == ref.tolist()
+        else:
+            assert ours == ref
+    x = zoo.ones(2)
+    x.record_stream(None)
+    assert zoo.conj(x) is x
