@@ -19,7 +19,7 @@ from ._backend import device, get_default_device, set_default_device
 from ._dtype import (bfloat16, bool, double, dtype, finfo, float, float16, float32, float64, get_default_dtype, half,
                      iinfo, int, int8, int16, int32, int64, long, promote_types, set_default_dtype, short, uint8)
 from .tensor import Size, Tensor, layout, sparse_coo, strided
-from ._tensor_storage import (as_strided, channels_last, channels_last_3d, conj, conj as conj_physical,
+from ._tensor_storage import (angle, as_strided, channels_last, channels_last_3d, conj, conj as conj_physical,
                               contiguous_format, is_conj, is_neg, memory_format, narrow_copy, nonzero_static,
                               preserve_format, resolve_conj, resolve_neg, unsafe_chunk, unsafe_split,
                               unsafe_split_with_sizes)

@@ -291,6 +291,61 @@ def _new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_
                          device=self.device if device is None else device, requires_grad=requires_grad)
 
 
+def _fill_diagonal_(self, fill_value, wrap=False):
+    """Fill the main diagonal in place (all dims equal for >2-D; ``wrap`` restarts it every ``ncols + 1``
+    rows of a tall matrix, as numpy's ``fill_diagonal``)."""
+    shape = tuple(self.shape)
+    if self.ndim < 2:
+        raise RuntimeError(f"fill_diagonal_: dimensions must larger than 1 (got shape {list(shape)})")
+    if self.ndim > 2 and len(set(shape)) != 1:
+        raise RuntimeError(f"fill_diagonal_: all dimensions of input must be of equal length (got {list(shape)})")
+    xp = _backend.array_module(self._data)
+    mask = xp.zeros(shape, dtype=bool)
+    if self.ndim > 2:
+        i = xp.arange(shape[0])
+        mask[(i,) * self.ndim] = True
+    else:
+        rows, cols = shape
+        step_rows = rows if wrap else min(rows, cols)
+        r = xp.arange(step_rows)
+        r = r[(r % (cols + 1)) < cols] if wrap and rows > cols else r
+        mask[r, r % (cols + 1) if wrap and rows > cols else r] = True
+    return self.masked_fill_(_wrap(mask), fill_value)
+
+
+def angle(input):
+    """The argument of a real number: pi where negative, 0 elsewhere, NaN for NaN; integers give the
+    default float dtype. Its gradient is zero, as PyTorch's for real inputs."""
+    import math
+    from . import _dtype
+    from .ops.creation import zeros_like
+    x = input._data
+    xp = _backend.array_module(x)
+    dt = x.dtype if x.dtype.kind == "f" else _dtype.get_default_dtype().np
+    r = xp.where(x < 0, math.pi, 0.0).astype(dt)
+    if x.dtype.kind == "f":
+        r = xp.where(xp.isnan(x), x, r)
+    out = _wrap(r)
+    if input._rg and grad_mode.enabled:
+        record(out, "AngleBackward0", lambda g: (zeros_like(input),), (input,))
+    return out
+
+
+def _is_set_to(self, tensor):
+    return (self.data_ptr() == tensor.data_ptr() and tuple(self.shape) == tuple(tensor.shape)
+            and self.stride() == tensor.stride())
+
+
+Tensor.fill_diagonal_ = _fill_diagonal_
+Tensor.angle = angle
+Tensor.is_set_to = _is_set_to
+Tensor.const_data_ptr = Tensor.data_ptr
+Tensor.is_distributed = lambda self: False
+for _name in ("is_mps", "is_xpu", "is_xla", "is_ipu", "is_maia", "is_mtia", "is_vulkan"):
+    setattr(Tensor, _name, False)
+Tensor.hardshrink = lambda self, lambd=0.5: __import__("zoo_core.nn.functional", fromlist=["hardshrink"]) \
+    .hardshrink(self, lambd)
+Tensor.prelu = lambda self, weight: __import__("zoo_core.nn.functional", fromlist=["prelu"]).prelu(self, weight)
 Tensor.conj_physical = Tensor.conj = conj
 Tensor.conj_physical_ = lambda self: self
 for _f in (resolve_conj, resolve_neg, is_conj, is_neg, narrow_copy, nonzero_static, unsafe_chunk, unsafe_split,

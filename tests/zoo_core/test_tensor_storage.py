@@ -187,3 +187,25 @@ def test_real_dtype_compat_forms_match_torch():
     x = zoo.ones(2)
     x.record_stream(None)
     assert zoo.conj(x) is x
+
+
+def test_fill_diagonal_angle_and_device_flags():
+    torch = pytest.importorskip("torch")
+    for shape, kw in [((5, 3), {"wrap": True}), ((7, 3), {"wrap": True}), ((5, 3), {}), ((2, 4), {}),
+                      ((3, 3, 3), {})]:
+        a, b = zoo.zeros(*shape), torch.zeros(*shape)
+        a.fill_diagonal_(2.5, **kw)
+        b.fill_diagonal_(2.5, **kw)
+        assert a.tolist() == b.tolist(), (shape, kw)
+    with pytest.raises(RuntimeError, match="equal length"):
+        zoo.zeros(2, 3, 3).fill_diagonal_(1)
+    vals = [-2.0, 0.0, 3.0, float("nan"), float("-inf"), float("inf")]
+    np.testing.assert_allclose(zoo.angle(zoo.tensor(vals)).numpy(), torch.angle(torch.tensor(vals)).numpy())
+    assert zoo.tensor([-1, 2]).angle().dtype == zoo.float32
+    x = zoo.tensor([-1.0, 2.0], requires_grad=True)
+    x.angle().sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0]
+    t = zoo.ones(2)
+    assert not t.is_mps and not t.is_xpu and not t.is_distributed() and t.const_data_ptr() == t.data_ptr()
+    assert t.is_set_to(t) and not t.is_set_to(t.clone())
+    assert t.hardshrink(2.0).tolist() == [0.0, 0.0] and t.prelu(zoo.tensor([0.1])).tolist() == [1.0, 1.0]
