@@ -688,6 +688,8 @@ for _name in ("flatnonzero", "nonzero", "argwhere", "may_share_memory", "shares_
 
 def _function(name, np_fn):
     where = f"cupy.{name}"
+    if name in ("sort", "argsort"):   # CuPy's sorts are stable whatever ``kind`` says (numpy's default is not)
+        np_fn = (lambda f: lambda a, axis=-1, kind=None: f(a, axis=axis, kind="stable"))(np_fn)
     if name in _PASS:
         return np_fn
     sig = _signature(name)

@@ -215,22 +215,29 @@ def mv(input, vec):
     return matmul(input, vec)
 
 
-def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (mat1 @ mat2)`` (with ``beta=0``, ``input`` is ignored)."""
-    return _add_scaled(input, mm(mat1, mat2), beta, alpha)
+    return _maybe_out(_add_scaled(input, mm(mat1, mat2), beta, alpha), out)
 
 
-def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * bmm(batch1, batch2)``."""
-    return _add_scaled(input, bmm(batch1, batch2), beta, alpha)
+    return _maybe_out(_add_scaled(input, bmm(batch1, batch2), beta, alpha), out)
 
 
-def addmv(input, mat, vec, *, beta=1, alpha=1):
+def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (mat @ vec)`` for a 2-D ``mat`` and 1-D ``vec``."""
     if mat._data.ndim != 2 or vec._data.ndim != 1:
         raise RuntimeError(f"addmv: expected a 2-D matrix and a 1-D vector, got shapes "
                            f"{tuple(mat._data.shape)} and {tuple(vec._data.shape)}")
-    return _add_scaled(input, matmul(mat, vec), beta, alpha)
+    return _maybe_out(_add_scaled(input, matmul(mat, vec), beta, alpha), out)
+
+
+def _maybe_out(r, out):
+    if out is None:
+        return r
+    from .arith import _out
+    return _out(r, out)
 
 
 def _add_scaled(input, prod, beta, alpha):

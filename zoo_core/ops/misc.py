@@ -5,8 +5,10 @@ functional ``clone``/``detach``, ``Tensor.new_*``, ``select``, ``sum_to_size``, 
 
 This module also re-exports ``ternary.py`` (``lerp``, ``addcmul``, ``addcdiv`` and in-place forms),
 ``special.py`` (``erfinv``, ``lgamma``, ``digamma``, ``polygamma``,
-``mvlgamma``), ``structure.py`` (``repeat_interleave``, ``diag``, ``meshgrid``, ``cross``...) and
-``distance.py`` (``cdist``, ``dist``).
+``mvlgamma``), ``structure.py`` (``repeat_interleave``, ``diag``, ``meshgrid``, ``cross``...),
+``distance.py`` (``cdist``, ``dist``), ``statistics.py`` (``quantile``, ``nanmedian``, ``mode``, ``cov``,
+``histogram``...), ``combine.py`` (``kron``, ``block_diag``, ``cartesian_prod``, ``combinations``) and
+``blas.py`` (``addr``, ``addbmm``, ``chain_matmul``, in-place ``addmm_``...).
 """
 import operator
 import warnings
@@ -456,5 +458,11 @@ from .structure import *  # noqa: E402,F401,F403  (repeat_interleave, diag, mesh
 from .structure import __all__ as _structure_all, linalg_cross  # noqa: E402,F401
 from .distance import *  # noqa: E402,F401,F403  (cdist, dist)
 from .distance import __all__ as _distance_all  # noqa: E402
+from .statistics import *  # noqa: E402,F401,F403  (quantile, nanmedian, mode, cov, histogram...)
+from .statistics import __all__ as _statistics_all  # noqa: E402
+from .combine import *  # noqa: E402,F401,F403  (kron, block_diag, cartesian_prod, combinations)
+from .combine import __all__ as _combine_all  # noqa: E402
+from .blas import *  # noqa: E402,F401,F403  (addr, addbmm, chain_matmul, in-place addmm_...)
+from .blas import __all__ as _blas_all  # noqa: E402
 
-__all__ += _ternary_all + _special_all + _structure_all + _distance_all
+__all__ += _ternary_all + _special_all + _structure_all + _distance_all + _statistics_all + _combine_all + _blas_all

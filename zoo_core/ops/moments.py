@@ -1,5 +1,5 @@
-"""Moments and norms: ``var``, ``std``, ``var_mean``, ``std_mean``, ``nansum``/``nanmean``, ``norm`` and
-``vector_norm``.
+"""Moments and norms: ``var``, ``std``, ``var_mean``, ``std_mean``, ``nansum``/``nanmean``, ``norm``,
+``vector_norm`` and ``renorm``.
 
 Split from reduction.py (which re-exports them). Backward formulas are Tensor ops recomputing what they
 need (the mean, the norm) when a graph of the backward is being built, so double backward is exact.
@@ -12,7 +12,7 @@ import numpy as np
 from .. import _backend
 from ..autograd import grad_mode
 from ..autograd.graph import record
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _wrap, _wrap_dim, inplace_update
 from .arith import where
 from .reduction import _dims, _keep, _keep_shape, _numel, mean, sum as _sum
 from .unary import abs as _abs, sign
@@ -258,6 +258,40 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     return vector_norm(input, p, dim, keepdim, dtype=dtype)
 
 
-__all__ = ["var", "std", "var_mean", "std_mean", "norm", "nansum", "nanmean"]
+def renorm(input, p, dim, maxnorm, *, out=None):
+    """Each slice of ``input`` along ``dim`` (``input.select(dim, i)``) whose ``p``-norm exceeds
+    ``maxnorm`` scaled down to norm ``maxnorm`` (by ``maxnorm / (norm + 1e-7)``, as PyTorch); the other
+    slices unchanged.
 
-Tensor.nansum, Tensor.nanmean = nansum, nanmean
+    Example::
+
+        >>> zoo_core.renorm(zoo_core.tensor([[3., 4.], [0.3, 0.4]]), 2, 0, 1.)
+        tensor([[0.6000, 0.8000],
+                [0.3000, 0.4000]])
+    """
+    x = input._data
+    if isinstance(p, Tensor) or not float(p) > 0:
+        raise RuntimeError(f"renorm: non-positive-norm not supported (got p={p})")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if x.ndim < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {x.ndim} dimensions")
+    d = _wrap_dim(dim, x.ndim, "renorm")
+    nk = vector_norm(input, p, tuple(i for i in range(x.ndim) if i != d), True)
+    factor = where(nk > maxnorm, maxnorm / (nk + 1e-7), 1.0)
+    r = input * factor
+    if out is not None:
+        from .arith import _out
+        return _out(r, out)
+    return r
+
+
+def renorm_(self, p, dim, maxnorm):
+    """In-place ``renorm``."""
+    src = self.clone() if self._rg and grad_mode.enabled else self     # the backward reads the input
+    return inplace_update(self, renorm(src, p, dim, maxnorm), "renorm_")
+
+
+__all__ = ["var", "std", "var_mean", "std_mean", "norm", "nansum", "nanmean", "renorm"]
+
+Tensor.nansum, Tensor.nanmean, Tensor.renorm, Tensor.renorm_ = nansum, nanmean, renorm, renorm_

@@ -515,12 +515,14 @@ def count_nonzero(input, dim=None):
 
 
 # split by concept; re-exported so that zoo_core's one import line covers them
-from .moments import nanmean, nansum, norm, std, std_mean, var, var_mean  # noqa: E402
-from .scan import cummax, cummin, cumprod, cumsum, log_softmax, softmax  # noqa: E402
+from .moments import nanmean, nansum, norm, renorm, std, std_mean, var, var_mean  # noqa: E402
+from .scan import (cummax, cummin, cumprod, cumsum, cumulative_trapezoid, log_softmax, logcumsumexp,  # noqa: E402
+                   softmax, trapezoid, trapz)
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "median",
            "var", "std", "var_mean", "std_mean", "nansum", "nanmean", "norm", "logsumexp", "all", "any",
-           "count_nonzero", "cumsum", "cumprod", "cummax", "cummin", "softmax", "log_softmax"]
+           "count_nonzero", "cumsum", "cumprod", "cummax", "cummin", "softmax", "log_softmax", "logcumsumexp",
+           "trapezoid", "trapz", "cumulative_trapezoid", "renorm"]
 
 _METHODS = {
     "sum": sum, "mean": mean, "prod": prod, "max": max, "min": min, "amax": amax, "amin": amin,

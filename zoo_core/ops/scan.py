@@ -1,5 +1,6 @@
-"""Ops along one dim that keep its length: ``cumsum``, ``cumprod``, ``cummax``/``cummin``, ``softmax``,
-``log_softmax``.
+"""Ops along one dim: ``cumsum``, ``cumprod`` (and in-place forms), ``cummax``/``cummin``,
+``logcumsumexp``, ``softmax``, ``log_softmax``, and the trapezoid rule (``trapezoid``, ``trapz``,
+``cumulative_trapezoid``).
 
 Split from reduction.py (which re-exports them); backward formulas are Tensor ops, so double backward
 works. ``softmax`` is on the hot path of every attention layer: its forward is three array passes
@@ -12,10 +13,11 @@ import numpy as np
 from .. import _backend
 from ..autograd import grad_mode
 from ..autograd.graph import record
-from ..tensor import Tensor, _wrap, _wrap_dim
+from .. import _dtype
+from ..tensor import Tensor, _wrap, _wrap_dim, inplace_update
 from .arith import where
 from .reduction import _INT, _float_only, _return_type, prod, sum
-from .unary import exp
+from .unary import exp, log
 
 
 def _flip(t, ax):
@@ -124,6 +126,148 @@ def _cumprod_backward_graph(g, x, ax):
         term = where(_wrap(pos == k), gk, 0.0)
         out = term if out is None else out + term
     return out
+
+
+def cumsum_(self, dim, *, dtype=None):
+    """In-place ``cumsum`` (``dtype``, if given, must be this tensor's dtype)."""
+    _same_dtype(self, dtype, "cumsum_")
+    return inplace_update(self, cumsum(self, dim), "cumsum_")
+
+
+def cumprod_(self, dim, *, dtype=None):
+    """In-place ``cumprod`` (``dtype``, if given, must be this tensor's dtype)."""
+    _same_dtype(self, dtype, "cumprod_")
+    # the backward reads the input: differentiate a copy of it, which the write below leaves intact
+    src = self.clone() if self._rg and grad_mode.enabled else self
+    return inplace_update(self, cumprod(src, dim), "cumprod_")
+
+
+def _same_dtype(self, dtype, op):
+    if dtype is not None and _dtype.to_dtype(dtype) != self.dtype:
+        raise RuntimeError(f"{op}: Bad in-place call: input tensor dtype {self.dtype} and output tensor dtype "
+                           f"{_dtype.to_dtype(dtype)} should match")
+
+
+# ---- logcumsumexp --------------------------------------------------------------------------------
+def logcumsumexp(input, dim, *, out=None):
+    """``log(cumsum(exp(x)))`` along ``dim``, computed stably (pairwise ``logaddexp``).
+
+    Example::
+
+        >>> zoo_core.logcumsumexp(zoo_core.tensor([-1000., 0., 0.]), 0)
+        tensor([-1.0000e+03,  0.0000e+00,  6.9315e-01])
+    """
+    x = input._data
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"logcumsumexp: not implemented for {input.dtype.name} input; convert it with "
+                                  ".float()")
+    ax = _wrap_dim(dim, x.ndim, "logcumsumexp")
+    xp = _backend.array_module(x)
+    if x.ndim == 0 or x.shape[ax] == 0:
+        r = x.copy()
+    elif xp is np:
+        r = np.logaddexp.accumulate(x, axis=ax)
+    else:   # Hillis-Steele scan, log2(n) vector steps (CuPy has no ufunc.accumulate)
+        v = xp.moveaxis(x, ax, -1)
+        s = 1
+        while s < v.shape[-1]:
+            v = xp.concatenate([v[..., :s], xp.logaddexp(v[..., s:], v[..., :-s])], axis=-1)
+            s *= 2
+        r = xp.ascontiguousarray(xp.moveaxis(v, -1, ax))
+    y = _wrap(r)
+    if input._rg and grad_mode.enabled:
+        def backward(g):
+            if x.ndim == 0:
+                return (g,)
+            return (_logcumsumexp_backward(g, input, ax, r),)
+        record(y, "LogcumsumexpBackward0", backward, (input,), (input,))
+    if out is not None:
+        from .arith import _out
+        return _out(y, out)
+    return y
+
+
+def _logcumsumexp_backward(g, x, ax, y_data):
+    """d/dx_i = sum_{j>=i} g_j exp(x_i - y_j). As PyTorch, the positive and negative parts of g are summed
+    in log space by a reversed logcumsumexp (no overflow); written with Tensor ops for double backward."""
+    y = logcumsumexp(x, ax) if grad_mode.enabled else _wrap(y_data)
+    xp = _backend.array_module(y_data)
+    y = where(_wrap(xp.isneginf(y_data)), 0.0, y)          # lanes still at -inf: x_i is -inf too, term 0
+    out = None
+    for part in (g._data > 0, g._data < 0):
+        m = _wrap(part)
+        lg = where(m, log(where(m, g.abs(), 1.0)), float("-inf")) - y
+        term = exp(x + _flip(logcumsumexp(_flip(lg, ax), ax), ax))
+        out = term if out is None else out - term
+    return out
+
+
+# ---- trapezoid rule ------------------------------------------------------------------------------
+def _trapezoid_parts(y, x, dx, dim, op):
+    """(left, right, spacing) along the checked ``dim``: ``spacing`` is a Tensor of x differences or
+    a number."""
+    if x is not None and dx is not None:
+        raise TypeError(f"{op}() received an invalid combination of arguments: pass either x or dx, not both")
+    yd = y._data
+    if yd.ndim == 0:
+        raise IndexError(f"{op}: Dimension specified as {dim} but tensor has no dimensions")
+    if yd.dtype == np.bool_ or (isinstance(x, Tensor) and x._data.dtype == np.bool_):
+        raise RuntimeError(f"{op}: received a bool input for `x` or `y`, but bool is not supported")
+    d = _wrap_dim(dim, yd.ndim, op)
+    n = yd.shape[d]
+    lead = (slice(None),) * d
+    left, right = y[lead + (slice(0, max(n - 1, 0)),)], y[lead + (slice(1, None),)]
+    if x is None:
+        return d, left, right, 1 if dx is None else dx
+    xd = x._data
+    if xd.ndim == 1:
+        if xd.shape[0] != n:
+            raise RuntimeError(f"{op}: There must be one `x` value for each sample point (x has {xd.shape[0]}, "
+                               f"y has {n} along dim {d})")
+        x = x.reshape([n if i == d else 1 for i in range(yd.ndim)])
+    elif xd.ndim < yd.ndim:
+        x = x.reshape((1,) * (yd.ndim - xd.ndim) + tuple(xd.shape))
+    m = x._data.shape[d]
+    return d, left, right, x[lead + (slice(1, None),)] - x[lead + (slice(0, max(m - 1, 0)),)]
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The integral of ``y`` along ``dim`` by the trapezoid rule, at sample points ``x`` (1-D, or
+    broadcastable to ``y``) or with constant spacing ``dx`` (default 1).
+
+    Example::
+
+        >>> zoo_core.trapezoid(zoo_core.tensor([1., 2., 3.]), zoo_core.tensor([0., 1., 3.]))
+        tensor(6.5000)
+    """
+    d, left, right, spacing = _trapezoid_parts(y, x, dx, dim, "trapezoid")
+    if y._data.shape[d] == 0:
+        from .creation import zeros
+        return zeros(y._data.shape[:d] + y._data.shape[d + 1:], dtype=y.dtype, device=y.device)
+    if isinstance(spacing, Tensor):
+        return (spacing * (left + right)).sum(d) / 2.0
+    n = y._data.shape[d]
+    first, last = y.select(d, 0), y.select(d, n - 1)
+    return (y.sum(d) - (first + last) * 0.5) * spacing
+
+
+def trapz(y, x=None, *, dx=None, dim=-1):
+    """``trapezoid`` (the older name)."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The running trapezoid-rule integral of ``y`` along ``dim`` (one element shorter than ``y``).
+
+    Example::
+
+        >>> zoo_core.cumulative_trapezoid(zoo_core.tensor([1., 2., 3.]))
+        tensor([1.5000, 4.0000])
+    """
+    d, left, right, spacing = _trapezoid_parts(y, x, dx, dim, "cumulative_trapezoid")
+    if isinstance(spacing, Tensor):
+        return cumsum((spacing * (left + right)) / 2.0, d)
+    return cumsum(spacing / 2.0 * (left + right), d)
 
 
 # ---- cummax, cummin ------------------------------------------------------------------------------
@@ -241,7 +385,9 @@ def log_softmax(input, dim, dtype=None):
     return y
 
 
-__all__ = ["cumsum", "cumprod", "cummax", "cummin", "softmax", "log_softmax"]
+__all__ = ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "softmax", "log_softmax", "trapezoid", "trapz",
+           "cumulative_trapezoid"]
 
 Tensor.cumsum, Tensor.cumprod, Tensor.cummax, Tensor.cummin = cumsum, cumprod, cummax, cummin
 Tensor.softmax, Tensor.log_softmax = softmax, log_softmax
+Tensor.cumsum_, Tensor.cumprod_, Tensor.logcumsumexp = cumsum_, cumprod_, logcumsumexp

@@ -1,5 +1,5 @@
 """Sorting and selection: ``sort``, ``argsort``, ``topk``, ``kthvalue``, ``msort``, ``unique``,
-``unique_consecutive``, ``searchsorted``/``bucketize``, and the triangle masks ``tril``/``triu``.
+``unique_consecutive``, ``searchsorted``/``bucketize``, ``isin``, and the triangle masks ``tril``/``triu``.
 
 Sorts are always stable (whatever ``stable=`` says), so ties come out in index order and results are
 deterministic. The gradient of the values of ``sort``/``topk``/``kthvalue`` goes back to the selected
@@ -312,6 +312,37 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """A bool tensor shaped like ``elements``: True where the element occurs in ``test_elements`` (either
+    may be a Python number); ``invert`` negates it. Values are compared in their promoted dtype; NaN is
+    never found.
+
+    Example::
+
+        >>> zoo_core.isin(zoo_core.tensor([1, 2, 3]), zoo_core.tensor([2, 5]))
+        tensor([False,  True, False])
+    """
+    from .. import _dtype
+    e_t, t_t = isinstance(elements, Tensor), isinstance(test_elements, Tensor)
+    if not (e_t or t_t):
+        raise TypeError("isin() received an invalid combination of arguments: at least one of elements and "
+                        "test_elements must be a Tensor")
+    ref = elements if e_t else test_elements
+    if e_t and t_t and (type(elements._data) is not type(test_elements._data)
+                        or elements.device != test_elements.device):
+        from ..tensor import check_same_device
+        check_same_device("isin", elements, test_elements)
+    for t in (elements, test_elements):
+        if isinstance(t, Tensor) and t._data.dtype == np.bool_ or isinstance(t, bool):
+            raise RuntimeError("Unsupported input type encountered for isin(): Bool")
+    dt = _dtype.result_type(elements, test_elements).np
+    xp = _backend.array_module(ref._data)
+    e = elements._data.astype(dt, copy=False) if e_t else xp.asarray(elements, dtype=dt)
+    t = test_elements._data.astype(dt, copy=False) if t_t else xp.asarray(test_elements, dtype=dt)
+    r = xp.isin(e, t.reshape(-1), invert=invert)
+    return _wrap(xp.asarray(r))
+
+
 # ---- triangles ----------------------------------------------------------------------------------
 def _triangle(input, diagonal, lower, op):
     x = input._data
@@ -357,7 +388,7 @@ def triu_(self, diagonal=0):
 
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "unique", "unique_consecutive", "searchsorted",
-           "bucketize", "tril", "triu"]
+           "bucketize", "isin", "tril", "triu"]
 
 Tensor.sort, Tensor.argsort, Tensor.msort, Tensor.topk, Tensor.kthvalue = sort, argsort, msort, topk, kthvalue
 Tensor.unique, Tensor.unique_consecutive = unique, unique_consecutive

@@ -1,5 +1,6 @@
-"""Ops that build or read structured layouts: ``repeat_interleave``, ``diag``/``diag_embed``/``trace``,
-``tril_indices``/``triu_indices``, ``meshgrid`` and ``cross`` (also ``linalg.cross``).
+"""Ops that build or read structured layouts: ``repeat_interleave``, ``diag``/``diag_embed``/``diagflat``/
+``trace``, ``tril_indices``/``triu_indices``, ``unravel_index``, ``meshgrid``, ``rot90`` and ``cross``
+(also ``linalg.cross``).
 
 Gradients reuse the differentiable primitives of the indexing family: ``repeat_interleave`` is a gather
 (its backward a scatter-add), ``diag_embed``'s backward is ``diagonal``, ``meshgrid`` returns expanded
@@ -13,7 +14,7 @@ import numpy as np
 from .. import _backend, _dtype
 from ..autograd import grad_mode
 from ..autograd.graph import record
-from ..tensor import Tensor, _wrap, _wrap_dim, check_same_device
+from ..tensor import Size, Tensor, _wrap, _wrap_dim, check_same_device
 from ._util import broadcast_error, grad_for
 from .creation import _on
 from .indexing import _FULL, _take, diagonal
@@ -200,6 +201,80 @@ def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     return _tri_indices("triu_indices", row, col, offset, dtype, device)
 
 
+def diagflat(input, offset=0):
+    """The square matrix with the flattened ``input`` on its ``offset``-th diagonal.
+
+    Example::
+
+        >>> zoo_core.diagflat(zoo_core.tensor([[1, 2]]))
+        tensor([[1, 0],
+                [0, 2]])
+    """
+    _need_tensor("diagflat", "input", 1, input)
+    return diag_embed(input.reshape(-1), _index(offset), 0, 1)
+
+
+def unravel_index(indices, shape):
+    """The coordinates in a tensor of ``shape`` of the flat ``indices`` (C order), as a tuple of int64
+    tensors shaped like ``indices``. Like PyTorch, out-of-range and negative indices wrap around.
+
+    Example::
+
+        >>> zoo_core.unravel_index(zoo_core.tensor([4, 1]), (2, 3))
+        (tensor([1, 0]), tensor([1, 1]))
+    """
+    if not isinstance(indices, Tensor):
+        raise TypeError(f"unravel_index(): expected 'indices' to be a Tensor, got {type(indices).__name__}")
+    a = indices._data
+    if a.dtype.kind not in "iu":
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    if isinstance(shape, (int, np.integer)):
+        shape = (int(shape),)
+    elif isinstance(shape, (list, tuple, Size)):
+        shape = tuple(_index(s) for s in shape)
+    else:
+        raise TypeError(f"expected 'shape' to be int or sequence of ints, but got {type(shape).__name__}")
+    if any(s < 0 for s in shape):
+        raise ValueError(f"'shape' cannot have negative values, but got {shape}")
+    xp = _backend.array_module(a)
+    a = a.astype(np.int64)
+    out, stride = [], 1
+    for s in reversed(shape):     # floor division and modulo wrap negative indices, as PyTorch
+        out.append(_wrap((a // stride) % s if s else xp.zeros(a.shape, np.int64)))
+        stride *= s
+    return tuple(reversed(out))
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    """``input`` rotated by 90 degrees ``k`` times in the plane of ``dims``, from the first towards the
+    second dim (a copy; differentiable).
+
+    Example::
+
+        >>> zoo_core.rot90(zoo_core.tensor([[1, 2], [3, 4]]))
+        tensor([[2, 4],
+                [1, 3]])
+    """
+    _need_tensor("rot90", "input", 1, input)
+    dims = list(dims)
+    nd = input._data.ndim
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if nd < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {nd}")
+    d0, d1 = _wrap_dim(dims[0], nd, "rot90"), _wrap_dim(dims[1], nd, "rot90")
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and dim1 = {dims[1]}")
+    k = _index(k) % 4
+    if k == 1:
+        return input.flip(d1).transpose(d0, d1)
+    if k == 2:
+        return input.flip((d0, d1))
+    if k == 3:
+        return input.flip(d0).transpose(d0, d1)
+    return input.clone()
+
+
 # ---- meshgrid ------------------------------------------------------------------------------------
 def meshgrid(*tensors, indexing=None):
     """Coordinate grids from 1-D tensors: with ``indexing="ij"`` output ``i`` varies along dim ``i``;
@@ -320,7 +395,8 @@ def linalg_cross(input, other, *, dim=-1):
 
 
 __all__ = ["repeat_interleave", "diag", "diag_embed", "trace", "tril_indices", "triu_indices", "meshgrid",
-           "cross"]
+           "cross", "diagflat", "unravel_index", "rot90"]
 
 Tensor.repeat_interleave, Tensor.diag, Tensor.diag_embed, Tensor.trace = repeat_interleave, diag, diag_embed, trace
+Tensor.diagflat, Tensor.rot90 = diagflat, rot90
 Tensor.cross = cross
