@@ -16,6 +16,8 @@ from ._functional.grid import *  # noqa: F401,F403
 from ._functional.embedding_bag import *  # noqa: F401,F403
 from ._functional.unpool import *  # noqa: F401,F403
 from ._functional.norm import *  # noqa: F401,F403
+from ._functional.ctc import *  # noqa: F401,F403
+from ._functional.fractional import *  # noqa: F401,F403
 
 
 def relu(input, inplace=False):

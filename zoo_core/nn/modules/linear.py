@@ -6,7 +6,7 @@ from ..module import Module
 from ..parameter import Parameter
 from ...ops.creation import empty
 
-__all__ = ["Identity", "Linear", "LazyLinear", "Bilinear", "Flatten", "Unflatten"]
+__all__ = ["Identity", "Linear", "Bilinear", "Flatten", "Unflatten"]
 
 
 class Identity(Module):
@@ -60,45 +60,6 @@ class Linear(Module):
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
-
-
-class LazyLinear(Linear):
-    """A ``Linear`` whose ``in_features`` is inferred from the first input."""
-
-    def __init__(self, out_features, bias=True, device=None, dtype=None):
-        Module.__init__(self)
-        self.in_features = 0
-        self.out_features = out_features
-        self._lazy = (bias, device, dtype)
-        self.register_parameter("weight", None)
-        self.register_parameter("bias", None)
-
-    cls_to_become = Linear
-
-    def forward(self, input):
-        if self.weight is None:
-            self._materialize(input.shape[-1], input.device, input.dtype)
-        return F.linear(input, self.weight, self.bias)
-
-    def _materialize(self, in_features, device, input_dtype):
-        """Create and initialise the parameters; the module then becomes a plain ``Linear`` (as
-        PyTorch's ``cls_to_become``)."""
-        bias, dev, dtype = self._lazy
-        device = dev if dev is not None else device
-        self.in_features = in_features
-        self.weight = Parameter(empty(self.out_features, in_features, device=device, dtype=dtype or input_dtype))
-        if bias:
-            self.bias = Parameter(empty(self.out_features, device=device, dtype=dtype or input_dtype))
-        self.reset_parameters()
-        del self._lazy
-        self.__class__ = self.cls_to_become
-
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        # loading a checkpoint into a module that has not run yet takes in_features from the saved weight
-        w = state_dict.get(prefix + "weight")
-        if self.weight is None and w is not None and w.ndim == 2:
-            self._materialize(w.shape[1], w.device, w.dtype if w.is_floating_point() else None)
-        Linear._load_from_state_dict(self, state_dict, prefix, *args, **kwargs)   # (the class may have changed)
 
 
 class Bilinear(Module):

@@ -1,5 +1,5 @@
-"""Normalisation layers: ``BatchNorm1d/2d/3d``, ``InstanceNorm1d/2d``, ``LayerNorm``, ``GroupNorm``,
-``RMSNorm``, ``LocalResponseNorm``. Buffers, ``state_dict`` keys, versions and ``repr`` follow PyTorch."""
+"""Normalisation layers: ``BatchNorm1d/2d/3d``, ``SyncBatchNorm``, ``InstanceNorm1d/2d``, ``LayerNorm``,
+``GroupNorm``, ``RMSNorm``, ``LocalResponseNorm``. Buffers, ``state_dict`` keys, versions and ``repr`` follow PyTorch."""
 import numbers
 
 from .. import functional as F, init
@@ -8,8 +8,8 @@ from ..parameter import Parameter
 from ...autograd.grad_mode import no_grad
 from ...ops.creation import empty, ones, tensor, zeros
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LayerNorm",
-           "GroupNorm", "RMSNorm", "LocalResponseNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "InstanceNorm1d", "InstanceNorm2d",
+           "InstanceNorm3d", "LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm"]
 
 
 class _NormBase(Module):
@@ -135,6 +135,59 @@ class BatchNorm3d(_BatchNorm):
     def _check_input_dim(self, input):
         if input.dim() != 5:
             raise ValueError(f"expected 5D input (got {input.dim()}D input)")
+
+
+class SyncBatchNorm(_BatchNorm):
+    r"""Batch normalisation whose statistics PyTorch reduces across the processes of a distributed group.
+
+    Zoo has no process group (``zoo_core.distributed`` is single-process), so this is ``BatchNorm`` over any
+    input with a channel dim ``(N, C, *)``: the statistics of the local batch, exactly what PyTorch computes
+    on one process. ``process_group`` is accepted and stored. ``convert_sync_batchnorm`` swaps the
+    ``BatchNorm*d`` layers of a model for this class, keeping their parameters and running statistics.
+
+    Example::
+
+        >>> m = nn.SyncBatchNorm.convert_sync_batchnorm(nn.Sequential(nn.Conv2d(3, 4, 1), nn.BatchNorm2d(4)))
+        >>> type(m[1]).__name__, m(zoo_core.randn(2, 3, 5, 5)).shape
+        ('SyncBatchNorm', zoo_core.Size([2, 4, 5, 5]))
+    """
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 process_group=None, device=None, dtype=None):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+        self.process_group = process_group
+
+    def _check_input_dim(self, input):
+        if input.dim() < 2:
+            raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
+
+    def forward(self, input):
+        self._check_input_dim(input)
+        if input.shape[1] == 0:
+            raise ValueError("SyncBatchNorm number of input channels should be non-zero")
+        return super().forward(input)
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module, process_group=None):
+        """``module`` with every ``BatchNorm1d/2d/3d`` replaced by a ``SyncBatchNorm`` sharing its parameters
+        and buffers (a BatchNorm given directly comes back converted)."""
+        out = module
+        if isinstance(module, _BatchNorm) and not isinstance(module, SyncBatchNorm):
+            out = cls(module.num_features, module.eps, module.momentum, module.affine, module.track_running_stats,
+                      process_group)
+            if module.affine:
+                with no_grad():
+                    out.weight = module.weight
+                    out.bias = module.bias
+            out.running_mean = module.running_mean
+            out.running_var = module.running_var
+            out.num_batches_tracked = module.num_batches_tracked
+            out.training = module.training
+            if hasattr(module, "qconfig"):
+                out.qconfig = module.qconfig
+        for name, child in module.named_children():
+            out.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return out
 
 
 class _InstanceNorm(_NormBase):
