@@ -42,6 +42,8 @@ from .ops.unary import (abs, absolute, acos, acosh, arccos, arccosh, arcsin, arc
                         expm1, fix, floor, frac, gelu, isfinite, isinf, isnan, isneginf, isposinf, log,
                         log1p, log2, log10, logit, mish, nan_to_num, reciprocal, relu, round, rsqrt,
                         sigmoid, sign, sgn, silu, sin, sinh, softplus, sqrt, square, tan, tanh, trunc)
+from .ops.binary_math import *  # noqa: F401,F403  (xlogy, hypot, copysign, ..., the torch.exp_-style functions)
+from .ops.special_functions import i0, i0_, igamma, igammac
 from .ops.reduction import *  # noqa: F401,F403
 from .ops.linalg import *  # noqa: F401,F403
 from .ops.shape import *  # noqa: F401,F403

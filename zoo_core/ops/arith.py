@@ -1,6 +1,6 @@
-"""Binary arithmetic, comparisons, logical ops, ``where``, ``clamp``, ``minimum``/``maximum``, and their
-in-place forms. Each op computes its output, then (only when recording) defines its backward right below,
-written with Tensor ops so that higher-order gradients come for free."""
+"""Binary arithmetic, comparisons, logical ops, ``where``, ``clamp``, ``minimum``/``maximum`` (their in-place
+forms are in ``arith_inplace.py``). Each op computes its output, then (only when recording) defines its backward
+right below, written with Tensor ops so that higher-order gradients come for free."""
 import numpy as np
 
 from .. import _backend, _dtype
@@ -555,171 +555,6 @@ def _extremum(input, other, name):
     return r
 
 
-# ---- in-place forms -----------------------------------------------------------------------------
-def _bump(t):
-    b = t._base
-    if b is None:
-        t._ver += 1
-    else:
-        b._ver += 1
-
-
-def _check_inplace_promotion(name, self, args, kwargs=None):
-    """PyTorch refuses an in-place op whose promoted result type is of a higher category than the tensor
-    (an int tensor with a float operand, a bool tensor with an int operand), before running the kernel."""
-    operands = [a for a in (*args, *(kwargs or {}).values()) if isinstance(a, (Tensor, int, float))]
-    if not operands:
-        return
-    rt = _dtype.result_type(self, *operands)
-    if rt.category > _dtype.BY_NP[self._data.dtype].category:
-        raise RuntimeError(f"{name}: result type {_TORCH_NAMES[rt.name]} can't be cast to the desired output "
-                           f"type {_TORCH_NAMES[self._data.dtype.name]}")
-
-
-def _inplace(name, op, ufunc=None):
-    """``x.op_(...)``: writes into x's storage. When recording, computed out of place on a clone and
-    rebased (so saved values stay valid); otherwise, with a matching ufunc, written with ``out=``."""
-    def method(self, *args, **kwargs):
-        if self._data.dtype.kind != "f":
-            _check_inplace_promotion(name, self, args, kwargs)
-        if grad_mode.enabled and (self._rg or any(_rg(a) for a in args) or any(_rg(v) for v in kwargs.values())):
-            return inplace_update(self, op(self.clone(), *args, **kwargs), name)
-        if ufunc is not None and not kwargs and len(args) == 1:
-            other = args[0]
-            xo = other._data if isinstance(other, Tensor) else other
-            x = self._data
-            if not _backend.writeable(x):
-                return inplace_update(self, op(self, *args), name)
-            if isinstance(other, Tensor) and type(xo) is not type(x):
-                from ..tensor import check_same_device
-                check_same_device(name, self, other)
-            if x.dtype.kind != "f":   # (the result type was checked above)
-                xo = wrap_int(x, xo)
-            try:
-                getattr(_backend.array_module(x), ufunc)(x, xo, out=x, casting="unsafe")
-            except ValueError as e:
-                raise RuntimeError(
-                    f"{name}: output with shape {list(x.shape)} doesn't match the broadcast shape "
-                    f"(other has shape {list(getattr(xo, 'shape', ()))}): {e}") from None
-            _bump(self)
-            return self
-        return inplace_update(self, op(self, *args, **kwargs), name)
-    method.__name__ = name
-    method.__doc__ = f"In-place ``{name[:-1]}``."
-    return method
-
-
-mul_ = _inplace("mul_", mul, "multiply")
-pow_ = _inplace("pow_", pow)
-clamp_ = _inplace("clamp_", clamp)
-clamp_min_ = _inplace("clamp_min_", clamp_min)
-clamp_max_ = _inplace("clamp_max_", clamp_max)
-neg_ = _inplace("neg_", neg)
-remainder_ = _inplace("remainder_", remainder)
-floor_divide_ = _inplace("floor_divide_", floor_divide)
-fmod_ = _inplace("fmod_", fmod)
-clip_ = clamp_
-
-
-_plain_add_ = _inplace("add_", add, "add")
-_plain_sub_ = _inplace("sub_", sub, "subtract")
-_plain_div_ = _inplace("div_", div, "true_divide")
-
-
-def add_(self, other, *, alpha=1):
-    """In-place ``add``."""
-    if grad_mode.enabled and (self._rg or _rg(other)):
-        return inplace_update(self, add(self.clone(), other, alpha=alpha), "add_")
-    if alpha != 1 and self._data.dtype.kind != "f":   # integer/bool alpha rules live in add()
-        _check_inplace_promotion("add_", self, (other,))
-        return inplace_update(self, add(self, other, alpha=alpha), "add_")
-    return _plain_add_(self, other if alpha == 1 else other * alpha)
-
-
-def sub_(self, other, *, alpha=1):
-    """In-place ``sub``."""
-    if grad_mode.enabled and (self._rg or _rg(other)):
-        return inplace_update(self, sub(self.clone(), other, alpha=alpha), "sub_")
-    if self._data.dtype.kind == "b" or type(other) is bool or \
-            (isinstance(other, Tensor) and other._data.dtype.kind == "b"):
-        _check_sub_bool(self, other)
-    if alpha != 1 and self._data.dtype.kind != "f":
-        _check_inplace_promotion("sub_", self, (other,))
-        return inplace_update(self, sub(self, other, alpha=alpha), "sub_")
-    return _plain_sub_(self, other if alpha == 1 else other * alpha)
-
-
-def div_(self, other, *, rounding_mode=None):
-    """In-place ``div``."""
-    if self._data.dtype.kind != "f":
-        _check_inplace_promotion("div_", self, (other,))
-    if rounding_mode is None and not (grad_mode.enabled and (self._rg or _rg(other))) \
-            and self._data.dtype.kind == "f":
-        return _plain_div_(self, other)
-    return inplace_update(self, div(self.clone() if self._rg else self, other, rounding_mode=rounding_mode),
-                          "div_")
-
-
-def copy_(self, src, non_blocking=False):
-    """Copy ``src`` into ``self`` (broadcast, cast and moved across devices as needed)."""
-    if not isinstance(src, Tensor):
-        from .creation import tensor
-        src = tensor(src)
-    r = src
-    if r._data.dtype != self._data.dtype:
-        r = r.to(self.dtype)
-    if r.device != self.device:
-        r = r.to(self.device)
-    if grad_mode.enabled:
-        if r._rg:
-            from ._util import broadcast_to
-            r = broadcast_to(r, self._data.shape)   # a node, so self's history is rebased onto src
-            if self._rg:   # self's old history gets a zero gradient (PyTorch's CopyBackwards)
-                src_r = r
-                r = _wrap(src_r._data)
-                record(r, "CopyBackwards", lambda g: (g * 0, g), (self, src_r))
-        elif self._rg:
-            r = _detached_result(self, r)
-    return inplace_update(self, r, "copy_")
-
-
-def _detached_result(self, r):
-    """A result whose graph sends zero gradient to ``self``'s old history (its values were overwritten)."""
-    out = _wrap(r._data)
-    record(out, "CopyBackwards", lambda g: (g * 0,), (self,))
-    return out
-
-
-def fill_(self, value):
-    """Fill ``self`` with ``value`` (a number or a one-element tensor)."""
-    xp = _backend.array_module(self._data)
-    if isinstance(value, Tensor):
-        if value._data.ndim != 0:
-            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
-                               f"{value._data.ndim} dimensions.")
-        if grad_mode.enabled and (value._rg or self._rg):
-            from ._util import broadcast_to
-            r = broadcast_to(value.to(self.dtype), self._data.shape)
-            if not value._rg:
-                r = _detached_result(self, r)
-            return inplace_update(self, r, "fill_")
-        value = value.item()
-    value = wrap_int(self._data, value, "fill_")
-    if grad_mode.enabled and self._rg:
-        return inplace_update(self, _detached_result(self, _wrap(xp.full(self._data.shape, value, self._data.dtype))),
-                              "fill_")
-    if not _backend.writeable(self._data):
-        return inplace_update(self, _wrap(xp.full(self._data.shape, value, self._data.dtype)), "fill_")
-    self._data.fill(value)
-    _bump(self)
-    return self
-
-
-def zero_(self):
-    """Fill ``self`` with zeros."""
-    return fill_(self, 0)
-
-
 def _reflect(fn):
     return lambda self, other: fn(other, self)
 
@@ -749,12 +584,6 @@ def _invert(self):
     return logical_not(self) if self._data.dtype == np.bool_ else bitwise_not(self)
 
 
-def _iop(fn):
-    def method(self, other):
-        return fn(self, other)
-    return method
-
-
 Tensor.add, Tensor.sub, Tensor.mul, Tensor.div = add, sub, mul, div
 Tensor.subtract, Tensor.multiply, Tensor.divide, Tensor.true_divide = sub, mul, div, div
 Tensor.floor_divide, Tensor.remainder, Tensor.fmod, Tensor.pow = floor_divide, remainder, fmod, pow
@@ -769,13 +598,6 @@ Tensor.where = lambda self, condition, other: where(condition, self, other)
 Tensor.clamp = Tensor.clip = clamp
 Tensor.clamp_min, Tensor.clamp_max = clamp_min, clamp_max
 Tensor.maximum, Tensor.minimum, Tensor.fmax, Tensor.fmin = maximum, minimum, fmax, fmin
-Tensor.add_, Tensor.sub_, Tensor.mul_, Tensor.div_, Tensor.pow_ = add_, sub_, mul_, div_, pow_
-Tensor.subtract_, Tensor.multiply_, Tensor.divide_, Tensor.true_divide_ = sub_, mul_, div_, div_
-Tensor.clamp_ = Tensor.clip_ = clamp_
-Tensor.clamp_min_, Tensor.clamp_max_ = clamp_min_, clamp_max_
-Tensor.neg_, Tensor.negative_ = neg_, neg_
-Tensor.remainder_, Tensor.floor_divide_, Tensor.fmod_ = remainder_, floor_divide_, fmod_
-Tensor.copy_, Tensor.fill_, Tensor.zero_ = copy_, fill_, zero_
 Tensor.__add__ = Tensor.__radd__ = add
 Tensor.__sub__ = sub
 Tensor.__rsub__ = _reflect(sub)
@@ -797,13 +619,9 @@ Tensor.__and__ = Tensor.__rand__ = bitwise_and
 Tensor.__or__ = Tensor.__ror__ = bitwise_or
 Tensor.__xor__ = Tensor.__rxor__ = bitwise_xor
 Tensor.__invert__ = _invert
-Tensor.__iadd__ = _iop(add_)
-Tensor.__isub__ = _iop(sub_)
-Tensor.__imul__ = _iop(mul_)
-Tensor.__itruediv__ = _iop(div_)
-Tensor.__ipow__ = _iop(pow_)
-Tensor.__imod__ = _iop(remainder_)
-Tensor.__ifloordiv__ = _iop(floor_divide_)
-Tensor.__iand__ = _inplace("__iand__", bitwise_and)
-Tensor.__ior__ = _inplace("__ior__", bitwise_or)
-Tensor.__ixor__ = _inplace("__ixor__", bitwise_xor)
+
+# the in-place forms live in arith_inplace.py (imported last: it builds on the ops above); re-exported here
+# so that `from .arith import add_, _bump` keeps working
+from .arith_inplace import (  # noqa: E402,F401
+    _bump, _check_inplace_promotion, _detached_result, _inplace, add_, clamp_, clamp_max_, clamp_min_, clip_,
+    copy_, div_, fill_, floor_divide_, fmod_, mul_, neg_, pow_, remainder_, sub_, zero_)
