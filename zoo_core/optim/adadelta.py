@@ -1,5 +1,4 @@
 """Adadelta: per-coordinate step sizes from running averages of squared gradients and squared updates."""
-from .. import _backend
 from .optimizer import Optimizer, _bump, _check_differentiable, _fix_steps, _scalar, _step_tensor, _zeros_like
 from .optimizer import _check_nonnegative, _set_group_defaults
 
@@ -58,13 +57,7 @@ class Adadelta(Optimizer):
         for group in self.param_groups:
             lr, rho, eps = _scalar(group["lr"]), _scalar(group["rho"]), _scalar(group["eps"])
             wd, maximize = _scalar(group["weight_decay"]), group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = p._data
-                g = p.grad._data
-                xp = _backend.array_module(d)
-                state = self.state[p]
+            for p, d, g, xp, state in self._with_grads(group):
                 if len(state) == 0:
                     state["step"] = _step_tensor(0.0, d if group["capturable"] else None)
                     state["square_avg"] = _zeros_like(d)

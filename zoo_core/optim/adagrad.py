@@ -1,7 +1,6 @@
 """Adagrad: per-coordinate learning rates scaled by the accumulated squared gradients."""
 import numpy as np
 
-from .. import _backend
 from .optimizer import Optimizer, _bump, _check_differentiable, _fix_steps, _scalar, _step_tensor, _zeros_like
 from .optimizer import _check_nonnegative, _set_group_defaults
 
@@ -65,13 +64,7 @@ class Adagrad(Optimizer):
         for group in self.param_groups:
             lr, lr_decay = _scalar(group["lr"]), _scalar(group["lr_decay"])
             wd, eps, maximize = _scalar(group["weight_decay"]), _scalar(group["eps"]), group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = p._data
-                g = p.grad._data
-                xp = _backend.array_module(d)
-                state = self.state[p]
+            for p, d, g, xp, state in self._with_grads(group):
                 if len(state) == 0:     # a group added after construction
                     state = self._init_state(p, group)
                 st = state["step"]._data

@@ -1,7 +1,6 @@
 """Adam and AdamW (decoupled weight decay), with the AMSGrad variant."""
 import numpy as np
 
-from .. import _backend
 from ..tensor import Tensor
 from .optimizer import Optimizer, _bump, _check_differentiable, _lerp_, _scalar, _step_tensor, _zeros_like, _fix_steps
 from .optimizer import _check_betas, _check_nonnegative, _set_group_defaults
@@ -68,13 +67,7 @@ class Adam(Optimizer):
             amsgrad, maximize = group["amsgrad"], group["maximize"]
             decoupled = group.get("decoupled_weight_decay", False)
             on_device = group["capturable"] or group["fused"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = p._data
-                g = p.grad._data
-                xp = _backend.array_module(d)
-                state = self.state[p]
+            for p, d, g, xp, state in self._with_grads(group):
                 if len(state) == 0:
                     state["step"] = _step_tensor(0.0, d if on_device else None)
                     state["exp_avg"] = _zeros_like(d)

@@ -77,13 +77,7 @@ class ASGD(Optimizer):
         for group in self.param_groups:
             lr, lambd, alpha = _scalar(group["lr"]), _scalar(group["lambd"]), _scalar(group["alpha"])
             t0, wd, maximize = _scalar(group["t0"]), _scalar(group["weight_decay"]), group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = p._data
-                g = p.grad._data
-                xp = _backend.array_module(d)
-                state = self.state[p]
+            for p, d, g, xp, state in self._with_grads(group):
                 if len(state) == 0:
                     state["step"] = _scalar_state(0.0, d)
                     state["eta"] = _scalar_state(lr, d)

@@ -1,5 +1,4 @@
 """NAdam: Adam with Nesterov momentum, and the momentum schedule of Dozat (2016)."""
-from .. import _backend
 from ..tensor import Tensor
 from .optimizer import (Optimizer, _bump, _check_differentiable, _fix_steps, _lerp_, _scalar, _step_tensor,
                         _zeros_like)
@@ -74,13 +73,7 @@ class NAdam(Optimizer):
             lr, eps, wd = _scalar(group["lr"]), _scalar(group["eps"]), _scalar(group["weight_decay"])
             psi, maximize = _scalar(group["momentum_decay"]), group["maximize"]
             decoupled = group["decoupled_weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = p._data
-                g = p.grad._data
-                xp = _backend.array_module(d)
-                state = self.state[p]
+            for p, d, g, xp, state in self._with_grads(group):
                 if len(state) == 0:
                     on_device = d if group["capturable"] else None
                     state["step"] = _step_tensor(0.0, on_device)

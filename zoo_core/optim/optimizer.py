@@ -229,6 +229,17 @@ class Optimizer:
         with grad_mode.enable_grad():
             return closure()
 
+    def _with_grads(self, group):
+        """``(param, data, grad data, array module, state)`` for every parameter of ``group`` that has a
+        gradient: the start of every optimizer's update loop."""
+        from .. import _backend
+        state = self.state
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            d = p._data
+            yield p, d, p.grad._data, _backend.array_module(d), state[p]
+
     # ---- hooks ----------------------------------------------------------------------------------
     def register_step_pre_hook(self, hook):
         """``hook(optimizer, args, kwargs)`` before ``step``; may return new ``(args, kwargs)``."""

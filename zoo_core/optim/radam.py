@@ -1,5 +1,4 @@
 """RAdam: Adam whose adaptive step is switched on only once the variance of its estimate is tractable."""
-from .. import _backend
 from .optimizer import (Optimizer, _bump, _check_differentiable, _fix_steps, _lerp_, _scalar, _step_tensor,
                         _zeros_like)
 from .optimizer import _check_betas, _check_nonnegative, _set_group_defaults
@@ -67,13 +66,7 @@ class RAdam(Optimizer):
             lr, eps, wd = _scalar(group["lr"]), _scalar(group["eps"]), _scalar(group["weight_decay"])
             maximize, decoupled = group["maximize"], group["decoupled_weight_decay"]
             rho_inf = 2 / (1 - beta2) - 1
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = p._data
-                g = p.grad._data
-                xp = _backend.array_module(d)
-                state = self.state[p]
+            for p, d, g, xp, state in self._with_grads(group):
                 if len(state) == 0:
                     state["step"] = _step_tensor(0.0, d if group["capturable"] else None)
                     state["exp_avg"] = _zeros_like(d)

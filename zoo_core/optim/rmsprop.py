@@ -1,5 +1,4 @@
 """RMSprop: divide the gradient by a running root-mean-square of recent gradients."""
-from .. import _backend
 from .optimizer import Optimizer, _bump, _check_differentiable, _fix_steps, _lerp_, _scalar, _step_tensor, _zeros_like
 from .optimizer import _check_nonnegative, _set_group_defaults
 
@@ -57,13 +56,7 @@ class RMSprop(Optimizer):
             lr, alpha, eps = _scalar(group["lr"]), _scalar(group["alpha"]), _scalar(group["eps"])
             wd, momentum = _scalar(group["weight_decay"]), _scalar(group["momentum"])
             centered, maximize = group["centered"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = p._data
-                g = p.grad._data
-                xp = _backend.array_module(d)
-                state = self.state[p]
+            for p, d, g, xp, state in self._with_grads(group):
                 if len(state) == 0:
                     state["step"] = _step_tensor(0.0, d if group["capturable"] else None)
                     state["square_avg"] = _zeros_like(d)

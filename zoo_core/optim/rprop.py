@@ -1,5 +1,4 @@
 """Rprop: resilient backpropagation, per-coordinate step sizes driven by the sign of the gradient."""
-from .. import _backend
 from .optimizer import Optimizer, _bump, _check_differentiable, _fix_steps, _scalar, _set_group_defaults, _step_tensor
 from .optimizer import _check_nonnegative, _zeros_like
 
@@ -59,13 +58,7 @@ class Rprop(Optimizer):
         for group in self.param_groups:
             etaminus, etaplus = (_scalar(e) for e in group["etas"])
             smin, smax = (_scalar(s) for s in group["step_sizes"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                d = p._data
-                g = p.grad._data
-                xp = _backend.array_module(d)
-                state = self.state[p]
+            for p, d, g, xp, state in self._with_grads(group):
                 if len(state) == 0:
                     state["step"] = _step_tensor(0.0, d if group["capturable"] else None)
                     state["prev"] = _zeros_like(d)
