@@ -59,6 +59,7 @@ from .random import (Generator, bernoulli, default_generator, get_rng_state, ini
                      randperm, seed, set_rng_state)
 from . import cuda, linalg, special
 from .dlpack import from_dlpack
+from ._torch_functions import *  # noqa: F401,F403  (result_type, can_cast, gradient, the *_copy view forms...)
 from ._legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
                       LongTensor, ShortTensor)
 from ._tensor_str import get_printoptions, printoptions, set_printoptions
