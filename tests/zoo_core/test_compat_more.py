@@ -94,3 +94,29 @@ def test_sdpa_backend_switches_keep_results():
     assert not cb.mem_efficient_sdp_enabled()
     cb.enable_mem_efficient_sdp(True)
     assert int(cb.SDPBackend.FLASH_ATTENTION) == 1
+
+
+def test_top_level_losses_and_dropouts_match_torch():
+    torch = pytest.importorskip("torch")
+    a, b = _pair((4, 5)), _pair((4, 5), 1)
+    y01 = (np.random.RandomState(2).rand(4, 5) > 0.5).astype(np.float32)
+    sign = np.where(np.random.RandomState(3).rand(4) > 0.5, 1.0, -1.0).astype(np.float32)
+    lp = np.log(np.random.RandomState(4).dirichlet(np.ones(6), size=(7, 2))).astype(np.float32)
+    cases = {
+        "bce_logits": lambda L, T: L.binary_cross_entropy_with_logits(T(a), T(y01), None, None, 2),
+        "kl_div": lambda L, T: L.kl_div(T(a), T(np.abs(b)), 0),
+        "cosine_embedding": lambda L, T: L.cosine_embedding_loss(T(a), T(b), T(sign), 0.1, 1),
+        "hinge_embedding": lambda L, T: L.hinge_embedding_loss(T(a), T(np.sign(b)), 1.0, 2),
+        "margin_ranking": lambda L, T: L.margin_ranking_loss(T(a[:, 0]), T(b[:, 0]), T(sign), 0.2, 1),
+        "poisson_nll": lambda L, T: L.poisson_nll_loss(T(a), T(np.abs(b)), True, False, 1e-8, 1),
+        "triplet": lambda L, T: L.triplet_margin_loss(T(a), T(b), T(a[::-1].copy()), 1.0, 2.0, 1e-6, False, 0),
+        "ctc": lambda L, T: L.ctc_loss(T(lp), L.tensor([[1, 2], [3, 3]]), [7, 6], [2, 2], 0, 1, False),
+        "dropout_eval": lambda L, T: L.dropout_(T(a.copy()), 0.5, False),
+        "feature_dropout_eval": lambda L, T: L.feature_dropout(T(a[None].copy()), 0.5, False),
+        "max_pool1d_idx": lambda L, T: L.max_pool1d_with_indices(T(a[None]), 2)[1],
+    }
+    for name, fn in cases.items():
+        ours, ref = fn(zoo, zoo.tensor), fn(torch, torch.tensor)
+        np.testing.assert_allclose(ours.detach().numpy(), ref.detach().numpy(), rtol=1e-5, atol=1e-6, err_msg=name)
+    with pytest.raises(ValueError, match="reduction must be 0"):
+        zoo.kl_div(zoo.ones(2), zoo.ones(2), "mean")
