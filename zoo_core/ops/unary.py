@@ -234,7 +234,19 @@ def relu(input, *, out=None):
     return _relu(input, out=out)
 
 
-silu = _unary("silu", lambda xp, x: x * _sigmoid_array(xp, x),
+def _silu_array(xp, x):
+    """x / (1 + exp(-x)) without the sigmoid's cap: exp overflows to inf for very negative x, giving -0.0
+    (and NaN at -inf), as PyTorch (zoo_core silences numpy's overflow warning)."""
+    if x.dtype.itemsize < 4:   # float16: computed in float32, as PyTorch does
+        return _silu_array(xp, x.astype(xp.float32)).astype(x.dtype)
+    t = xp.empty_like(x)
+    xp.negative(x, out=t)
+    xp.exp(t, out=t)
+    t += 1
+    return xp.divide(x, t, out=t)
+
+
+silu = _unary("silu", _silu_array,
               lambda g, x, y: g * _silu_grad(x), reject="biu")
 mish = _unary("mish", lambda xp, x: x * xp.tanh(_softplus_array(xp, x)),
               lambda g, x, y: g * _mish_grad(x), reject="biu")
@@ -248,7 +260,7 @@ frac = _unary("frac", lambda xp, x: x - xp.trunc(x), lambda g, x, y: g, reject="
 
 
 def _silu_grad(x):
-    s = sigmoid(x)
+    s = 1 / (1 + exp(-x))   # uncapped (not sigmoid()): 0 far left, so the gradient is -0.0 there and NaN at -inf
     return s * (1 + x * (1 - s))
 
 

@@ -203,7 +203,7 @@ UNARY.update({
     # gelu(inf): torch's float32 kernel gives nan, zoo the limit inf
     "gelu": lambda l, a: _lib_f(l).gelu(a[~l.isinf(a)]),
     "gelu_tanh": lambda l, a: _lib_f(l).gelu(a, approximate="tanh"),
-    "silu": lambda l, a: _lib_f(l).silu(a[~l.isneginf(a)]),   # silu(-inf): torch nan (-inf * 0), zoo -inf
+    "silu": lambda l, a: _lib_f(l).silu(a),
     "mish": lambda l, a: _lib_f(l).mish(a),
     "softplus": lambda l, a: _lib_f(l).softplus(a),
     "softplus_beta": lambda l, a: _lib_f(l).softplus(a, beta=2, threshold=5),

@@ -546,9 +546,7 @@ def test_functional_matches_torch(case):
     check(case)
 
 
-# ---- disagreements in files outside nn.functional (reported, not fixed here) ----------------------
-@pytest.mark.xfail(strict=True, reason="ops.unary silu/mish: NaN at -inf and denormal garbage at -1e30 "
-                                       "(torch: silu(-inf)=nan, silu(-1e30)=-0.0)")
+# ---- cases first found outside nn.functional (fixed in ops.unary) --------------------------------
 def test_silu_extremes():
     check(Case("silu-special", lambda L, t: F(L).silu(t), np.array([-INF, -1e30, -1e3])))
 
