@@ -282,3 +282,12 @@ class SoftmaxTransform(Transform):
         if len(shape) < 1:
             raise ValueError("Too few dimensions on input")
         return shape
+
+
+# the structured transforms live in more_transforms (file size); torch exposes them here too
+from .more_transforms import (CatTransform, CorrCholeskyTransform, CumulativeDistributionTransform,  # noqa: E402
+                              LowerCholeskyTransform, PositiveDefiniteTransform, ReshapeTransform, StackTransform,
+                              StickBreakingTransform)
+
+__all__ += ["CatTransform", "CorrCholeskyTransform", "CumulativeDistributionTransform", "LowerCholeskyTransform",
+            "PositiveDefiniteTransform", "ReshapeTransform", "StackTransform", "StickBreakingTransform"]
