@@ -12,148 +12,14 @@ from .. import _backend
 from ..autograd import grad_mode
 from ..autograd.graph import record
 from ..tensor import _wrap
-from .conv import _ntuple, _offset_slices, _pair, _windows
+from .conv import _ntuple
+from .pool_geometry import _ALL, _Geom
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
            "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
            "adaptive_max_pool2d", "adaptive_max_pool3d", "lp_pool2d", "lp_pool3d", "max_pool1d_with_indices",
            "max_pool2d_with_indices", "max_pool3d_with_indices", "adaptive_max_pool1d_with_indices",
            "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d_with_indices"]
-
-_ALL = slice(None)
-
-
-class _Geom:
-    """Window geometry of an N-d pool over an (N, C, *spatial) input."""
-    __slots__ = ("k", "s", "p", "d", "hw", "out", "extra", "nd", "slices")
-
-    def __init__(self, op, hw, kernel_size, stride, padding, dilation, ceil_mode):
-        nd = self.nd = len(hw)
-        self.k = _ntuple(kernel_size, nd, "kernel_size", op)
-        self.s = _ntuple(stride if stride is not None and stride != [] else kernel_size, nd, "stride", op)
-        self.p = _ntuple(padding, nd, "padding", op)
-        self.d = _ntuple(dilation, nd, "dilation", op)
-        self.hw = hw
-        if any(s <= 0 for s in self.s):
-            raise RuntimeError(f"{op}: stride should not be zero, got stride={self.s}")
-        for p, k, d in zip(self.p, self.k, self.d):
-            if p > k // 2:
-                raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, but got "
-                                   f"pad={p}, kernel_size={k} and dilation={d}")
-        out, extra = [], []
-        for size, k, s, p, d in zip(hw, self.k, self.s, self.p, self.d):
-            eff = d * (k - 1) + 1
-            o = (size + 2 * p - eff + ((s - 1) if ceil_mode else 0)) // s + 1
-            if ceil_mode and (o - 1) * s >= size + p:
-                o -= 1   # the last window must start inside the input or its left padding
-            if o <= 0:
-                raise RuntimeError(f"{op}: Given input size {tuple(hw)}, calculated output size is too small "
-                                   f"({o}) for kernel_size={self.k}, stride={self.s}, padding={self.p}")
-            out.append(o)
-            extra.append(max(0, (o - 1) * s + eff - size - 2 * p))
-        self.out = tuple(out)
-        self.extra = tuple(extra)   # ceil_mode overhang past the trailing padding
-        self.slices = [(_ALL, _ALL) + win for win in _offset_slices(self.k, self.s, self.d, self.out)]
-
-    @property
-    def window(self):
-        return len(self.slices)
-
-    def padded_shape(self, shape):
-        return tuple(shape[:2]) + tuple(h + 2 * p + e for h, p, e in zip(shape[2:], self.p, self.extra))
-
-    def interior(self, a):
-        """The unpadded input inside a padded array."""
-        return a[(_ALL, _ALL) + tuple(slice(p, p + h) for p, h in zip(self.p, self.hw))]
-
-    def padded(self, xp, x, fill):
-        if not any(self.p) and not any(self.extra):
-            return x
-        out = xp.full(self.padded_shape(x.shape), fill, dtype=x.dtype)
-        out[(_ALL, _ALL) + tuple(slice(p, p + h) for p, h in zip(self.p, x.shape[2:]))] = x
-        return out
-
-    def windows(self, xp, xpad):
-        return _windows(xp, xpad, self.k, self.out, self.s, self.d)
-
-    def offsets(self, a):
-        """(flat window position, strided view of ``a`` (padded) at that window offset) pairs."""
-        for idx, win in enumerate(self.slices):
-            yield idx, a[win]
-
-    def window_max(self, xp, xpad):
-        """The max of every window: one elementwise maximum per kernel offset over strided views
-        (several times faster than copying windows out and reducing them)."""
-        best = None
-        for _, sl in self.offsets(xpad):
-            if best is None:
-                best = sl.copy()
-            else:
-                xp.maximum(best, sl, out=best)
-        return best
-
-    def valid(self, xp):
-        """A padded (1, 1, *spatial) mask of the real input cells, or None without padding: a window
-        whose max equals the padding fill (-inf, or an int dtype's min) must point at a real cell."""
-        if not any(self.p) and not any(self.extra):
-            return None
-        return self.padded(xp, xp.ones((1, 1) + tuple(self.hw), dtype=bool), False)
-
-    def first_max(self, xp, xpad, best, valid=None):
-        """The flat window position of the first maximum of every window (PyTorch's choice on ties;
-        for a NaN maximum, PyTorch's is the last NaN)."""
-        pos = xp.zeros(best.shape, dtype=xp.uint8 if self.window < 256 else xp.int64)
-        for idx, sl in reversed(list(self.offsets(xpad))):
-            hit = sl == best
-            if valid is not None:
-                hit &= valid[self.slices[idx]]
-            pos = xp.where(hit, pos.dtype.type(idx), pos)
-        if best.dtype.kind == "f" and bool(xp.isnan(best).any()):
-            for idx, sl in self.offsets(xpad):
-                pos = xp.where(xp.isnan(sl), pos.dtype.type(idx), pos)
-        return pos
-
-    @property
-    def disjoint(self):
-        return all(s >= (k - 1) * d + 1 for k, s, d in zip(self.k, self.s, self.d))
-
-    def place_first_max(self, xp, g, xpad, best, shape, valid=None):
-        """``place`` for disjoint windows without materialising positions: each window's gradient goes
-        to its first maximum, found by comparison on the fly (the plain-backward fast path)."""
-        padded = self.padded_shape(shape)
-        # windows that tile the input exactly write every cell below: no need to zero it first
-        tiles = self.s == self.k and all(d == 1 for d in self.d) and padded[2:] == tuple(
-            o * k for o, k in zip(self.out, self.k))
-        out = (xp.empty if tiles else xp.zeros)(padded, dtype=g.dtype)
-        free = None   # windows whose maximum has not been claimed yet
-        last = self.window - 1
-        for (idx, sl), (_, osl) in zip(self.offsets(xpad), self.offsets(out)):
-            hit = sl == best
-            if valid is not None:
-                hit &= valid[self.slices[idx]]
-            if free is None:
-                free = ~hit
-            else:
-                hit &= free
-                if idx < last:
-                    free ^= hit   # hit is a subset of free: xor clears the claimed windows
-            xp.multiply(g, hit, out=osl)
-        return self.interior(out)
-
-    def place(self, xp, g, shape, pos=None):
-        """Scatter-add g (N, C, *out) into the padded input: into window element ``pos`` (an
-        (N, C, *out) array of flat window positions) or, with ``pos=None``, into every element."""
-        out = xp.zeros(self.padded_shape(shape), dtype=g.dtype)
-        disjoint = self.disjoint
-        for idx, sl in self.offsets(out):
-            if pos is None:
-                sl += g
-            elif disjoint:   # windows don't overlap: each input cell gets at most one gradient
-                xp.multiply(g, pos == idx, out=sl)
-            else:
-                sl += g * (pos == idx)
-        return self.interior(out)
-
 
 def _pick(x, pos, geom):
     """out[n, c, *a] = window ``a`` of x at flat window position pos[n, c, *a]."""
@@ -196,21 +62,26 @@ def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode, 
         raise NotImplementedError(f"{op}: \"{op}\" not implemented for 'bool'")
     fill = -xp.inf if xa.dtype.kind == "f" else xp.iinfo(xa.dtype).min
     xpad = geom.padded(xp, xa, fill)
-    best = geom.window_max(xp, xpad)
-    # where each max came from is only needed for indices or the backward: found then, by comparison
-    pos = geom.first_max(xp, xpad, best, geom.valid(xp)) if return_indices else None
+    if (return_indices or x._rg and grad_mode.enabled) and geom.disjoint and geom.unpadded:
+        # the positions are cheap alongside the max here, and make the backward a plain scatter
+        best, pos = geom.max_first(xp, xa)
+    else:
+        best = geom.window_max(xp, xpad)
+        # where each max came from is only needed for indices or the backward: found then, by comparison
+        pos = geom.first_max(xp, xpad, best, geom.valid(xp)) if return_indices else None
     out = _wrap(best)
     if x._rg and grad_mode.enabled:
         shape = xa.shape
 
         def backward(g):
+            if pos is not None:
+                return (_place(g, pos, geom, shape),)
             xpad = geom.padded(xp, x._data, fill)
             valid = geom.valid(xp)
-            if (pos is None and not grad_mode.enabled and geom.disjoint
+            if (not grad_mode.enabled and geom.disjoint
                     and not (best.dtype.kind == "f" and bool(xp.isnan(best).any()))):
                 return (_wrap(geom.place_first_max(xp, g._data, xpad, best, shape, valid)),)
-            p = pos if pos is not None else geom.first_max(xp, xpad, best, valid)
-            return (_place(g, p, geom, shape),)
+            return (_place(g, geom.first_max(xp, xpad, best, valid), geom, shape),)
         record(out, f"MaxPool{nd}DWithIndicesBackward0", backward, (x,), (x,))
     if unbatched:
         out = out.squeeze(0)

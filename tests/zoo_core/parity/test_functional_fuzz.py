@@ -219,6 +219,31 @@ def _pool_cases():
         Case("max_pool2d-neg-inf-pad-grad", lambda L, x: F(L).max_pool2d(x, 2, 2, 1), np.full((1, 1, 2, 2), -INF)),
         Case("adaptive_max_pool2d-nan", lambda L, x: F(L).adaptive_max_pool2d(x, 3, return_indices=True), nanx),
         Case("max_pool2d-ties", lambda L, x: F(L).max_pool2d(x, 2, 1, return_indices=True), np.ones((1, 1, 3, 3))),
+    ]
+    # disjoint windows of an unpadded input (max and first-max positions in one pass): ties (relu zeros,
+    # repeated values, signed zeros), NaN mixed with ties, exact and ragged tiling, gaps, dilation, 3-D, ints
+    T = np.random.RandomState(7)   # its own stream: the cases after these keep their inputs
+    tie2 = T.randint(-2, 3, (2, 3, 7, 6)).clip(0).astype(np.float64)
+    tie2[0, 0, :2, :2] = [[-0.0, 0.0], [0.0, -0.0]]
+    tie3 = T.randint(-1, 2, (1, 2, 4, 5, 4)).clip(0).astype(np.float64)
+    nantie = tie2.copy()
+    nantie[1, 1, ::3, ::2] = NAN
+    out += [
+        Case(f"max_pool2d-ties-disjoint-k{k}-s{s}-d{d}-{n}-i{i}",
+             lambda L, x, k=k, s=s, d=d, i=i: F(L).max_pool2d(x, k, s, 0, d, return_indices=i), a)
+        for k, s, d in ((2, 2, 1), (3, 3, 1), ((2, 3), (2, 3), 1), (2, 3, 1), (2, 3, 2))
+        for n, a in (("tie", tie2), ("nan", nantie)) for i in (False, True)
+    ] + [
+        Case(f"max_pool3d-ties-disjoint-i{i}", lambda L, x, i=i: F(L).max_pool3d(x, 2, return_indices=i), tie3)
+        for i in (False, True)
+    ] + [
+        Case("max_pool1d-ties-disjoint", lambda L, x: F(L).max_pool1d(x, 3, return_indices=True), tie2[0]),
+        Case("max_pool2d-ties-disjoint-int64", lambda L, x: F(L).max_pool2d(x, 2, return_indices=True),
+             tie2.astype(np.int64)),
+        Case("max_pool2d-ties-disjoint-neg-inf", lambda L, x: F(L).max_pool2d(x, 2, return_indices=True),
+             np.where(tie2 > 0, tie2, -INF)),
+    ]
+    out += [
         Case("max_pool2d-int32", lambda L, x: F(L).max_pool2d(x, 2, padding=1, return_indices=True),
              R.randint(-50, 50, (1, 2, 5, 5)).astype(np.int32)),
         Case("max_pool2d-err-bool", lambda L, x: F(L).max_pool2d(x, 2), np.ones((1, 1, 4, 4), bool)),
