@@ -676,7 +676,15 @@ def _check_unique(args, kwargs):
         raise TypeError("cupy.unique(axis=) sorts rows by subtraction: boolean subtract is not supported")
 
 
+def _check_where(args, kwargs):
+    cond = args[0] if args else kwargs.get("condition")
+    if len(args) + len(kwargs) > 1 and not hasattr(cond, "astype"):
+        # CuPy calls condition.astype('?') first: a Python bool fails there
+        raise AttributeError(f"cupy.where: '{type(cond).__name__}' object has no attribute 'astype'")
+
+
 _CHECKS = {
+    "where": _check_where,
     "unique": _check_unique,
     "sort": _check_sort, "argsort": _check_sort, "searchsorted": _check_searchsorted,
     "unravel_index": _device_first("cupy.unravel_index"),

@@ -53,10 +53,12 @@ def resize_(self, *sizes, memory_format=None):
     uninitialised, as in PyTorch)."""
     if self._rg:
         raise RuntimeError("cannot resize variables that require grad")
+    shape = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else tuple(sizes)
+    if tuple(int(s) for s in shape) == tuple(self.shape):
+        return self   # a no-op, as PyTorch's (keeps views and strides; the common ``out.resize_(shape)``)
     if self._base is not None:
         raise RuntimeError("resize_: cannot resize a view of another tensor (its storage is shared); "
                            "call .clone() first")
-    shape = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else tuple(sizes)
     if any(int(s) < 0 for s in shape):
         raise RuntimeError(f"resize_: Trying to create tensor with negative dimension: {list(shape)}")
     xp = _backend.array_module(self._data)
@@ -163,6 +165,26 @@ def _positions(xp, shape, strides, offset):
     return pos
 
 
+def _strided_gather(t, in_geom, size, stride, offset):
+    """``as_strided`` re-derived from ``t`` (shaped like the original input): a real view when ``t`` has the
+    input's storage layout, else a differentiable gather of the same elements (``t`` is then e.g. a
+    gradient with another layout, where storage offsets/strides would read the wrong elements)."""
+    shape, in_stride, in_offset, n_storage = in_geom
+    root = t if t._base is None else t._base
+    if (root._data.flags.c_contiguous and root._data.size == n_storage and t.stride() == in_stride
+            and t.storage_offset() == in_offset):
+        return as_strided(t, size, stride, offset)   # same storage layout: a real view (writes go through)
+    xp = _backend.array_module(t._data)
+    in_pos = _positions(xp, shape, in_stride, in_offset).reshape(-1)
+    inv = xp.full(n_storage, -1, dtype=xp.int64)
+    inv[in_pos] = xp.arange(in_pos.size, dtype=xp.int64)
+    idx = inv[_positions(xp, size, stride, offset)]
+    if int((idx < 0).sum()):
+        raise RuntimeError("as_strided: an in-place operation on this view cannot be rebased: the view reads "
+                           "storage outside the tensor it was taken from")
+    return t.reshape(-1)[_wrap(idx)]
+
+
 def as_strided(input, size, stride, storage_offset=None):
     """A view of ``input``'s storage with the given sizes, strides and offset (in elements), as PyTorch's.
     Gradients flow back to ``input`` (summed where the view reads one element several times).
@@ -197,7 +219,8 @@ def as_strided(input, size, stride, storage_offset=None):
     flat = data.reshape(-1)
     arr = xp.lib.stride_tricks.as_strided(flat[offset:] if data.size else flat, size,
                                           tuple(st * data.itemsize for st in stride))
-    out = make_view(input, arr, lambda t: as_strided(t, size, stride, offset))
+    in_geom = (tuple(input.shape), input.stride(), input.storage_offset(), data.size)
+    out = make_view(input, arr, lambda t: _strided_gather(t, in_geom, size, stride, offset))
     if input._rg and grad_mode.enabled:
         in_pos = _positions(xp, input.shape, input.stride(), input.storage_offset())
         out_pos = _positions(xp, size, stride, offset)

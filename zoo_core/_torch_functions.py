@@ -105,15 +105,19 @@ def set_default_tensor_type(t):
     _dtype.set_default_dtype(dt)
 
 
+_check_nan = [True]   # PyTorch's flag (True by default, whether or not anomaly mode is on)
+
+
 def set_anomaly_enabled(enabled, check_nan=True):
     """Switch anomaly detection on or off for good (``set_detect_anomaly`` as a plain call)."""
     from .autograd import grad_mode
     grad_mode.set_detect_anomaly(enabled, check_nan)
+    _check_nan[0] = bool(check_nan)
 
 
 def is_anomaly_check_nan_enabled():
-    from .autograd import grad_mode
-    return grad_mode.is_anomaly_enabled()
+    """The ``check_nan`` flag last given to ``set_anomaly_enabled`` (True by default)."""
+    return _check_nan[0]
 
 
 _debug_mode = [0]

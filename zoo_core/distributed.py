@@ -2,7 +2,7 @@
 
 Zoo has no collective-communication backend (no NCCL/Gloo), so ``is_available()`` is False and a process
 group is never initialised: the usual guards (``if dist.is_available() and dist.is_initialized():``) skip
-their distributed branches, ``get_rank()``/``get_world_size()`` raise as PyTorch's do without a group, and
+their distributed branches, ``get_rank()``/``get_world_size()`` raise ValueError as PyTorch's do without a group, and
 ``init_process_group`` fails with a clear message. ``DistributedSampler`` still works when given
 ``num_replicas`` and ``rank`` explicitly (e.g. to shard data between independent processes).
 """
@@ -20,7 +20,8 @@ def is_initialized():
 
 
 def _no_group(op):
-    return RuntimeError(f"{op}: Default process group has not been initialized, please make sure to call "
+    # ValueError, as PyTorch's (scripts catch it to fall back to single-process)
+    return ValueError(f"{op}: Default process group has not been initialized, please make sure to call "
                         "init_process_group (Zoo has no distributed backend: run single-process)")
 
 

@@ -136,6 +136,9 @@ def grad_and_value(func, argnums=0, has_aux=False):
                     raise RuntimeError("grad_and_value(f)(*args): output of function f should be a tuple: "
                                        "(output, aux) if has_aux is True")
                 out, aux = out
+            if not hasattr(out, "numel"):
+                raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got "
+                                   f"{type(out)}")
             if out.numel() != 1:
                 raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, "
                                    f"got tensor with {out.dim()} dims. Maybe you wanted to use the vjp or "
@@ -145,7 +148,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
             gs = iter([zeros_like(x) if g is None else g for g, x in zip(gs, leaves)])
             grads = tuple(_rebuild(args[a], gs) for a in nums)
         result = _plain(grads[0] if single else grads, keep)
-        out = _plain(out, keep)
+        out, aux = _plain(out, keep), _plain(aux, keep)
         return (result, (out, aux)) if has_aux else (result, out)
     return wrapper
 
@@ -182,7 +185,7 @@ def vjp(func, *primals, has_aux=False):
         it = iter([zeros_like(x) if g is None else g for g, x in zip(gs, leaves)])
         return _plain(tuple(_rebuild(p, it) for p in tracked), keep or _nested(cotangents))
     shown = _plain(out, keep)
-    return (shown, vjp_fn, aux) if has_aux else (shown, vjp_fn)
+    return (shown, vjp_fn, _plain(aux, keep)) if has_aux else (shown, vjp_fn)
 
 
 def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
@@ -195,23 +198,29 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
         with grad_mode.enable_grad():
             args = list(args)
             for a in nums:
-                args[a] = _track(args[a])
+                args[a] = _tree_map(_track, args[a])
             out = func(*args, **kwargs)
             aux = None
             if has_aux:
                 out, aux = out
-            xs = [args[a] for a in nums]
-            flat = out.reshape(-1)
-            rows = []
-            for k in range(flat.shape[0]):
-                cot = zeros_like(flat)
-                cot[k] = 1
-                gs = _autograd_grad(flat, xs, cot, retain_graph=True, create_graph=True, allow_unused=True)
-                rows.append([zeros_like(x) if g is None else g for g, x in zip(gs, xs)])
-            jacs = tuple((stack([r[i] for r in rows]) if rows else zeros_like(x).reshape((0,) + x.shape))
-                         .reshape(tuple(out.shape) + tuple(x.shape)) for i, x in enumerate(xs))
-        result = _plain(jacs[0] if single else jacs, keep)
-        return (result, aux) if has_aux else result
+            xs = [x for a in nums for x in _leaves(args[a])]
+            outs = _leaves(out)
+            flat = [o.reshape(-1) for o in outs]
+            jac_out = []
+            for o, f in zip(outs, flat):
+                rows = []
+                for k in range(f.shape[0]):
+                    cot = zeros_like(f)
+                    cot[k] = 1
+                    gs = _autograd_grad(f, xs, cot, retain_graph=True, create_graph=True, allow_unused=True)
+                    rows.append([zeros_like(x) if g is None else g for g, x in zip(gs, xs)])
+                js = iter([(stack([r[i] for r in rows]) if rows else zeros_like(x).reshape((0,) + x.shape))
+                           .reshape(tuple(o.shape) + tuple(x.shape)) for i, x in enumerate(xs)])
+                per_arg = tuple(_rebuild(args[a], js) for a in nums)
+                jac_out.append(per_arg[0] if single else per_arg)
+            jacs = _rebuild(out, iter(jac_out))
+        result = _plain(jacs, keep)
+        return (result, _plain(aux, keep)) if has_aux else result
     return wrapper
 
 
@@ -245,8 +254,17 @@ def _batch_size(args, in_dims):
 
 
 def _broadcast_dims(d, a):
-    if isinstance(d, (tuple, list, dict)):
-        return d
+    """Expand the (prefix) dims tree ``d`` to the structure of ``a``, as PyTorch's in_dims/out_dims."""
+    if isinstance(d, (tuple, list)) and isinstance(a, (tuple, list)):
+        if len(d) != len(a):
+            raise ValueError(f"vmap: in_dims/out_dims {d} does not match the structure of the inputs/outputs "
+                             f"(a {type(a).__name__} of {len(a)} entries)")
+        return type(a)(_broadcast_dims(dd, aa) for dd, aa in zip(d, a))
+    if isinstance(d, dict) and isinstance(a, dict):
+        return {k: _broadcast_dims(d[k], v) for k, v in a.items()}
+    if d is not None and not isinstance(d, int):
+        raise ValueError(f"vmap: in_dims/out_dims must be int, None or a (nested) tuple matching the "
+                         f"structure of the inputs/outputs, got {d!r}")
     return _tree_map(lambda _: d, a)
 
 
@@ -269,7 +287,13 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
             results.append(func(*sliced, **kwargs))
         first = results[0]
         outs = _leaves(first)
+        from .tensor import Tensor
         odims = _leaves(_broadcast_dims(out_dims, first))
+        for o, od in zip(outs, odims):
+            if od is not None and not isinstance(o, Tensor):
+                raise ValueError(f"vmap({getattr(func, '__name__', 'func')}, ...): `func` must only return "
+                                 f"Tensors, got type {type(o)}. Did you mean to set out_dims= to None for "
+                                 "output?")
         stacked = [stack([_leaves(r)[j] for r in results], dim=od) if od is not None else outs[j]
                    for j, od in enumerate(odims)]
         return _rebuild(first, iter(stacked))

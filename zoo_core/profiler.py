@@ -150,7 +150,9 @@ class profile:
     def _hook(self, frame, event, arg):
         if event == "call":
             mod = frame.f_globals.get("__name__", "")
-            if mod.startswith(_OP_MODULES) and not frame.f_code.co_name.startswith("_"):
+            # private helpers and <lambda>/<genexpr>/<listcomp> frames are not ops (a generator's frame would
+            # also count once per resumed item)
+            if mod.startswith(_OP_MODULES) and frame.f_code.co_name[0] not in "_<":
                 self._push(f"zoo::{frame.f_code.co_name}", frame)
         elif event == "return" and self._stack and self._stack[-1][1] is frame:
             self._pop()
@@ -159,6 +161,7 @@ class profile:
         ev = _Event(name, time.perf_counter(), len(self._stack))
         self._stack.append((ev, frame))
         self.events.append(ev)
+        return ev
 
     def _pop(self):
         ev, _ = self._stack.pop()
@@ -199,8 +202,11 @@ class profile:
             self._start()
 
     def stop(self):
+        # as PyTorch: leaving the profile in an active phase of a schedule hands that partial trace over
+        action = None if self.schedule is None else self.schedule(self._step)
         self._stop()
-        if self.on_trace_ready is not None and self.schedule is None:
+        if self.on_trace_ready is not None and (
+                action is None or action in (ProfilerAction.RECORD, ProfilerAction.RECORD_AND_SAVE)):
             self.on_trace_ready(self)
 
     def step(self):
@@ -259,17 +265,16 @@ class record_function:
         self.name = name
 
     def __enter__(self):
-        self._profs = [p for p in _active if p._recording]
-        for p in self._profs:
-            p._push(self.name)
+        self._profs = [(p, p._push(self.name)) for p in _active if p._recording]
         return self
 
     def __exit__(self, *exc):
-        for p in self._profs:
-            # ops that raised inside the block may have left frames open: close them with the block
-            while p._stack and p._stack[-1][0].name != self.name:
-                p._pop()
-            if p._stack:
+        for p, ev in self._profs:
+            # ops that raised inside the block may have left frames open: close them with the block (by
+            # identity: a block whose event a schedule step already closed must not close its parents')
+            if any(e is ev for e, _ in p._stack):
+                while p._stack[-1][0] is not ev:
+                    p._pop()
                 p._pop()
         return False
 

@@ -84,3 +84,18 @@ def test_peak_memory_follows_allocations():
     assert zoo.cuda.memory_allocated() < zoo.cuda.max_memory_allocated()
     zoo.cuda.reset_peak_memory_stats()
     assert zoo.cuda.max_memory_allocated() == zoo.cuda.memory_allocated()
+
+
+@gpu
+def test_review_nested_with_same_stream_and_singleton_device():
+    import types
+    before = zoo.cuda.current_stream()
+    s = zoo.cuda.Stream()
+    with s:
+        with s:
+            assert zoo.cuda.current_stream() == s
+        assert zoo.cuda.current_stream() == s
+    assert zoo.cuda.current_stream() == before
+    # CuPy's singleton streams (Stream.null, Stream.ptds) report device_id -1
+    single = zoo.cuda.Stream(_cupy_stream=types.SimpleNamespace(device_id=-1, ptr=0))
+    assert single.device == zoo.device("cuda", zoo.cuda.current_device())

@@ -94,3 +94,42 @@ def test_per_sample_gradients_match_torch():
         loss = lambda w, x, y: ((x @ w.T - y) ** 2).sum()
         res.append(F.vmap(F.grad(loss), in_dims=(None, 0, 0))(w, lib.tensor(x0), lib.tensor(y0)))
     np.testing.assert_allclose(_np(res[0]), res[1].numpy(), rtol=1e-10)
+
+
+# ---- regression tests from review -----------------------------------------------------------------
+def test_review_grad_has_aux_is_detached_at_top_level():
+    from zoo_core.func import grad
+    x, y = zoo.tensor([1., 2.]), zoo.tensor([3., 4.])
+    (gx, gy), aux = grad(lambda a, b: ((a * b).sum(), a * 2), argnums=(0, 1), has_aux=True)(x, y)
+    assert gx.tolist() == [3., 4.] and gy.tolist() == [1., 2.]
+    assert aux.tolist() == [2., 4.] and not aux.requires_grad
+
+
+def test_review_jacrev_tuple_outputs_and_dict_inputs():
+    from zoo_core.func import jacrev
+    x, y = zoo.tensor([1., 2.]), zoo.tensor([3., 4.])
+    (jxx, jxy), (jsx, jsy) = jacrev(lambda a, b: (a * b, a.sum()), argnums=(0, 1))(x, y)
+    assert jxx.tolist() == [[3., 0.], [0., 4.]] and jxy.tolist() == [[1., 0.], [0., 2.]]
+    assert jsx.tolist() == [1., 1.] and jsy.tolist() == [0., 0.]
+    j = jacrev(lambda d: d["a"] * d["b"])({"a": x, "b": y})
+    assert j["a"].tolist() == [[3., 0.], [0., 4.]] and j["b"].tolist() == [[1., 0.], [0., 2.]]
+
+
+def test_review_vmap_nested_prefix_in_dims_and_non_tensor_output():
+    from zoo_core.func import vmap
+    a, b = zoo.randn(3, 2), zoo.randn(2, 3)
+    out = vmap(lambda t: t[0][0] + t[0][1] + t[1], in_dims=((0, 1),))(((a, a), b))
+    assert out.shape == (3, 2)
+    assert zoo.allclose(out, 2 * a + b.t())
+    with pytest.raises(ValueError, match="must only return Tensors"):
+        vmap(lambda t: 1.0)(a)
+    assert vmap(lambda t: (t * 2, "tag"), out_dims=(0, None))(a)[1] == "tag"
+
+
+def test_review_vjp_aux_detached_and_grad_non_tensor_output():
+    from zoo_core.func import grad, vjp
+    out, fn, aux = vjp(lambda x: (x * 2, x * 3), zoo.tensor([1., 2.]), has_aux=True)
+    assert not aux.requires_grad and aux.tolist() == [3., 6.]
+    assert fn(zoo.ones(2))[0].tolist() == [2., 2.]
+    with pytest.raises(RuntimeError, match="Expected f\\(\\*args\\) to return a Tensor"):
+        grad(lambda x: 1.0)(zoo.tensor(1.))

@@ -68,3 +68,30 @@ def test_exception_inside_block_closes_events():
             with record_function("bad"):
                 zoo.ones(2, 3) @ zoo.ones(2, 3)
     assert all(e.end is not None for e in prof.events)
+
+
+def test_review_no_lambda_or_genexpr_rows_and_nested_blocks_by_identity():
+    with profile() as prof:
+        with record_function("outer"):
+            with record_function("outer"):   # same name nested: each block closes its own event
+                zoo.ones(3) + 1
+            zoo.ones(3) * 2
+    names = {e.key: e.count for e in prof.key_averages()}
+    assert names["outer"] == 2 and names["zoo::add"] == 1 and names["zoo::mul"] == 1
+    assert not [k for k in names if k.startswith("zoo::<")]
+    depth = {e.name: e.depth for e in prof.events if e.name in ("zoo::add", "zoo::mul")}
+    assert depth == {"zoo::add": 2, "zoo::mul": 1}
+
+
+def test_review_exit_during_active_phase_hands_trace_over():
+    calls = []
+    with profile(schedule=schedule(wait=0, warmup=0, active=3), on_trace_ready=calls.append) as prof:
+        for _ in range(2):
+            zoo.ones(2) + 1
+            prof.step()
+    assert len(calls) == 1 and any(e.name == "zoo::add" for e in calls[0].events)
+    calls.clear()
+    with profile(schedule=schedule(wait=1, warmup=1, active=1), on_trace_ready=calls.append) as prof:
+        zoo.ones(2) + 1
+        prof.step()   # now in warmup: nothing handed over at exit
+    assert calls == []

@@ -209,3 +209,22 @@ def test_fill_diagonal_angle_and_device_flags():
     assert not t.is_mps and not t.is_xpu and not t.is_distributed() and t.const_data_ptr() == t.data_ptr()
     assert t.is_set_to(t) and not t.is_set_to(t.clone())
     assert t.hardshrink(2.0).tolist() == [0.0, 0.0] and t.prelu(zoo.tensor([0.1])).tolist() == [1.0, 1.0]
+
+
+def test_review_inplace_on_as_strided_of_transposed_view_matches_torch(device):
+    import zoo_core
+    a = zoo_core.arange(6., device=device, requires_grad=True)
+    x = a.clone().reshape(2, 3).t()
+    x.as_strided((2,), (1,), 1).mul_(10)
+    x.sum().backward()
+    assert x.tolist() == [[0.0, 3.0], [10.0, 4.0], [20.0, 5.0]]
+    assert a.grad.tolist() == [1.0, 10.0, 10.0, 1.0, 1.0, 1.0]
+
+
+def test_review_resize_to_same_shape_is_noop_on_views():
+    import zoo_core
+    base = zoo_core.arange(6.).reshape(2, 3)
+    x = base.t()
+    assert x.resize_(3, 2) is x and x.tolist() == [[0.0, 3.0], [1.0, 4.0], [2.0, 5.0]]
+    x[0, 0] = 7.0
+    assert base[0, 0].item() == 7.0   # still a view

@@ -80,3 +80,17 @@ def test_jit_is_eager():
         zoo.jit.save(m, "m.pt")
     with pytest.raises(RuntimeError, match="TorchScript archive"):
         zoo.jit.load("m.pt")
+
+
+def test_review_assert_close_opposite_infinities_and_type_mismatch():
+    import pytest
+    import zoo_core
+    from zoo_core.testing import assert_close
+    inf = float("inf")
+    assert_close(zoo_core.tensor([inf, -inf]), zoo_core.tensor([inf, -inf]))
+    with pytest.raises(AssertionError, match="not close"):
+        assert_close(zoo_core.tensor([inf]), zoo_core.tensor([-inf]))
+    with pytest.raises(AssertionError, match="not close"):
+        assert_close(zoo_core.tensor([inf]), zoo_core.tensor([1.0]), rtol=1.0, atol=1.0)
+    with pytest.raises(TypeError, match="No comparison pair"):
+        assert_close(zoo_core.tensor([1.0]), [1.0])

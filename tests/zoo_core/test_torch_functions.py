@@ -95,3 +95,14 @@ def test_copies_utilities_and_modes():
         zoo.set_default_dtype(zoo.float32)
     with pytest.raises(TypeError, match="only floating-point types"):
         zoo.set_default_tensor_type(zoo.LongTensor)
+
+
+def test_review_is_anomaly_check_nan_enabled_is_the_check_nan_flag():
+    import zoo_core
+    assert zoo_core.is_anomaly_check_nan_enabled()
+    zoo_core.set_anomaly_enabled(True, False)
+    try:
+        assert not zoo_core.is_anomaly_check_nan_enabled()
+    finally:
+        zoo_core.set_anomaly_enabled(False)
+    assert zoo_core.is_anomaly_check_nan_enabled() and not zoo_core.is_anomaly_enabled()

@@ -27,14 +27,17 @@ class Stream:
         else:
             from . import _index
             with cp.cuda.Device(_index(device, "Stream")):
-                self._s = cp.cuda.Stream(non_blocking=True)
+                # CuPy >= 12 takes priority (lower = higher priority); 0 is CUDA's default, not passed
+                self._s = (cp.cuda.Stream(non_blocking=True, priority=priority) if priority
+                           else cp.cuda.Stream(non_blocking=True))
         self.priority = priority
+        self._prev = []
 
     @property
     def device(self):
         from . import current_device
-        idx = getattr(self._s, "device_id", None)
-        return _backend.device("cuda", current_device() if idx is None else idx)
+        idx = getattr(self._s, "device_id", None)   # -1 for CuPy's singletons (Stream.null, Stream.ptds)
+        return _backend.device("cuda", current_device() if idx is None or idx < 0 else idx)
 
     @property
     def cuda_stream(self):
@@ -63,12 +66,13 @@ class Stream:
         return event
 
     def __enter__(self):
-        self._prev = _cp("Stream").cuda.get_current_stream()
+        # a stack, so that nested ``with s:`` blocks on the same stream restore the right one
+        self._prev.append(_cp("Stream").cuda.get_current_stream())
         self._s.use()
         return self
 
     def __exit__(self, *exc):
-        self._prev.use()
+        self._prev.pop().use()
         return False
 
     def __eq__(self, other):

@@ -250,6 +250,8 @@ def bitwise_left_shift(input, other, *, out=None):
     arr = xa if hasattr(xa, "dtype") else xb
     bits = arr.dtype.itemsize * 8
     ok = (xb >= 0) & (xb < bits)
+    if not hasattr(ok, "shape"):   # a Python shift count: CuPy's where wants an array condition
+        ok = xp.asarray(ok)
     r = apply2(lambda u, v: xp.left_shift(u, xp.where(ok, v, 0)), xa, xb, "bitwise_left_shift")
     return _out(_wrap(xp.where(ok, r, 0).astype(arr.dtype, copy=False)), out)
 
@@ -265,6 +267,8 @@ def bitwise_right_shift(input, other, *, out=None):
     arr = xa if hasattr(xa, "dtype") else xb
     bits = arr.dtype.itemsize * 8
     ok = (xb >= 0) & (xb < bits)
+    if not hasattr(ok, "shape"):   # a Python shift count: CuPy's where wants an array condition
+        ok = xp.asarray(ok)
     r = apply2(lambda u, v: xp.right_shift(u, xp.where(ok, v, bits - 1)), xa, xb, "bitwise_right_shift")
     if arr.dtype.kind == "u":   # unsigned: shifting out everything leaves 0
         r = xp.where(ok, r, 0)

@@ -60,14 +60,15 @@ def _compare_values(av, ev, rtol, atol, equal_nan, kind, msg, path):
     a64, e64 = av.astype(np.float64), ev.astype(np.float64)
     with np.errstate(all="ignore"):
         diff = np.abs(a64 - e64)
-        ok = (diff <= atol + rtol * np.abs(e64)) | (a64 == e64)
+        # as torch.isclose: a non-finite difference (inf vs -inf, inf vs a number) is never close
+        ok = (np.isfinite(diff) & (diff <= atol + rtol * np.abs(e64))) | (a64 == e64)
         if equal_nan:
             ok |= np.isnan(a64) & np.isnan(e64)
     if ok.all():
         return
     n_bad, total = int((~ok).sum()), ok.size
     with np.errstate(all="ignore"):
-        d = np.where(ok, 0.0, np.nan_to_num(diff, nan=np.inf))
+        d = np.where(ok, 0.0, np.nan_to_num(diff, nan=np.inf, posinf=np.inf))
         rel = np.where(ok, 0.0, np.nan_to_num(diff / np.abs(e64), nan=np.inf, posinf=np.inf))
     ia = np.unravel_index(int(np.argmax(d)), d.shape) if d.ndim else ()
     ir = np.unravel_index(int(np.argmax(rel)), rel.shape) if rel.ndim else ()
@@ -98,8 +99,8 @@ def assert_close(actual, expected, *, allow_subclasses=True, rtol=None, atol=Non
 def _assert(actual, expected, rtol, atol, equal_nan, check_device, check_dtype, check_stride, msg, path):
     if _tensorish(actual) or _tensorish(expected):
         if not (_tensorish(actual) and _tensorish(expected)):
-            _fail(f"No comparison pair was able to handle inputs of type {type(actual)} and {type(expected)}.",
-                  msg, path)
+            raise TypeError(f"No comparison pair was able to handle inputs of type {type(actual)} and "
+                            f"{type(expected)}.")
         return _compare_tensors(actual, expected, rtol, atol, equal_nan, check_device, check_dtype,
                                 check_stride, msg, path)
     if isinstance(actual, dict) and isinstance(expected, dict):

@@ -16,7 +16,11 @@ Example::
 
 As in PyTorch's reentrant variant, the parameters used inside ``fn`` get their gradients from a backward
 pass run inside the outer one: they land in ``.grad`` (``Tensor.backward``/``loss.backward()``), not in the
-result of ``autograd.grad``, which sees only the gradients of ``fn``'s tensor arguments.
+result of ``autograd.grad``, which sees only the gradients of ``fn``'s tensor arguments (and
+``autograd.grad`` through a checkpoint still accumulates those parameters' ``.grad``).
+Limitations: no double backward through a checkpoint (``create_graph=True`` sees the recomputed graph
+only as a constant); a reentrant checkpoint whose inputs all don't require grad still records a node
+(PyTorch's output would not require grad; ours lets the parameters inside get gradients).
 """
 from .. import random as _random
 from ..autograd import grad_mode
@@ -84,13 +88,23 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
         raise TypeError(f"checkpoint: context_fn must be callable, got {type(context_fn).__name__}")
     if not grad_mode.enabled:
         return function(*args, **kwargs)
+    from ..func import _leaves, _rebuild
+    shape = []   # the output structure (nested lists/tuples/dicts): the node sees a flat tuple
+
+    def flat(*xs, **kw):
+        out = function(*xs, **kw)
+        shape[:] = [out]
+        return tuple(_leaves(out)) if isinstance(out, (tuple, list, dict)) else out
+
     if not any(isinstance(a, Tensor) and a.requires_grad for a in args):
         # the parameters inside still need their gradients: give the node an input that requires grad
         from ..ops.creation import zeros
         anchor = zeros((), requires_grad=True)
-        return _Checkpoint.apply(lambda _a, *xs, **kw: function(*xs, **kw), preserve_rng_state, kwargs,
-                                 anchor, *args)
-    return _Checkpoint.apply(function, preserve_rng_state, kwargs, *args)
+        out = _Checkpoint.apply(lambda _a, *xs, **kw: flat(*xs, **kw), preserve_rng_state, kwargs,
+                                anchor, *args)
+    else:
+        out = _Checkpoint.apply(flat, preserve_rng_state, kwargs, *args)
+    return _rebuild(shape[0], iter(out)) if isinstance(shape[0], (tuple, list, dict)) else out
 
 
 def checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwargs):

@@ -39,8 +39,10 @@ def test_errors_and_loader():
 def test_distributed_module_guards():
     import zoo_core.distributed as dist
     assert not dist.is_available() and not dist.is_initialized()
-    with pytest.raises(RuntimeError, match="Default process group has not been initialized"):
-        dist.get_rank()
+    with pytest.raises(ValueError, match="Default process group has not been initialized"):
+        dist.get_rank()   # ValueError, as PyTorch's (review regression)
+    with pytest.raises(ValueError, match="Default process group has not been initialized"):
+        dist.get_world_size()
     with pytest.raises(RuntimeError, match="no distributed backend"):
         dist.init_process_group("nccl")
     assert zoo.distributed is dist

@@ -167,3 +167,20 @@ def test_parametrized_module_moves_to_device(device):
     np.testing.assert_allclose(y.detach().cpu().numpy(), ref, rtol=1e-5)
     y.sum().backward()
     assert m.parametrizations.weight.original1.grad.device.type == device
+
+
+def test_review_remove_keeps_frozen_original_frozen():
+    import zoo_core
+    from zoo_core.nn.utils import parametrize
+
+    class Scale(zoo_core.nn.Module):
+        def forward(self, x):
+            return x * 2
+
+    m = zoo_core.nn.Linear(3, 3)
+    m.weight.requires_grad_(False)
+    w = m.weight.detach().clone()
+    parametrize.register_parametrization(m, "weight", Scale())
+    parametrize.remove_parametrizations(m, "weight")
+    assert not m.weight.requires_grad
+    assert zoo_core.equal(m.weight, w * 2)

@@ -418,7 +418,9 @@ def test_lbfgs_on_device_matches_cpu(kwargs, device):
         assert copt.step(cclosure).item() == dopt.step(dclosure).item()
     assert all(p.device.type == device for p in dp)
     assert dopt.state[dp[0]]["d"].device.type == device
-    assert_close([_np(p) for p in dp], [_np(p) for p in cp], atol=1e-12)
+    # (a GPU sums float64 dot products in another order: LBFGS's line search amplifies that to ~1e-9)
+    for x, y in zip([_np(p) for p in dp], [_np(p) for p in cp]):
+        np.testing.assert_allclose(x, y, rtol=1e-7, atol=1e-12)
 
 
 def test_lbfgs_stops_at_a_stationary_point_and_without_grads():

@@ -63,3 +63,15 @@ def test_forward_keeps_no_intermediate_graph():
     y = checkpoint(lambda t: t.sin().exp(), x, use_reentrant=False)
     assert y.grad_fn.name() == "_CheckpointBackward"
     assert [type(f).__name__ for f, _ in y.grad_fn.next_functions if f is not None] == ["AccumulateGrad"]
+
+
+def test_review_checkpoint_dict_and_list_outputs():
+    import zoo_core
+    from zoo_core.utils.checkpoint import checkpoint
+    x = zoo_core.ones(2, 3, requires_grad=True)
+    out = checkpoint(lambda a: {"k": a * 2, "n": "tag"}, x, use_reentrant=False)
+    assert out["n"] == "tag"
+    out["k"].sum().backward()
+    assert x.grad.tolist() == [[2.0] * 3] * 2
+    lst = checkpoint(lambda a: [a * 3], x, use_reentrant=False)
+    assert isinstance(lst, list) and lst[0].shape == (2, 3)

@@ -63,10 +63,34 @@ def test_scalars_groups_histogram_and_image(tmp_path):
     histo = _events.decode(_values(events[1])[0][5][0])
     assert histo[3][0] == 1000.0 and sum(np.frombuffer(histo[7][0], "<f8")) == 1000
     h2 = _events.decode(_values(events[2])[0][5][0])
-    np.testing.assert_array_equal(np.frombuffer(h2[7][0], "<f8"), [2, 2, 2, 2, 2])
+    np.testing.assert_array_equal(np.frombuffer(h2[7][0], "<f8"), [0, 2, 2, 2, 2, 2])   # PyTorch's layout
+    np.testing.assert_allclose(np.frombuffer(h2[6][0], "<f8"), [0, 1.8, 3.6, 5.4, 7.2, 9.0])
     img = _events.decode(_values(events[3])[0][4][0])
     assert (img[1][0], img[2][0], img[3][0]) == (8, 6, 3)
     from PIL import Image
     assert Image.open(io.BytesIO(img[4][0])).size == (6, 8)
     grid = _events.decode(_values(events[4])[0][4][0])
-    assert (grid[1][0], grid[2][0]) == (8, 12)   # 5 images of 4x4: 3 columns, 2 rows
+    assert (grid[1][0], grid[2][0], grid[3][0]) == (4, 20, 3)   # 5 images of 4x4 in one row (up to 8), RGB
+
+
+def test_review_records_flushed_at_exit_without_close(tmp_path):
+    import subprocess
+    import sys
+    code = ("from zoo_core.utils.tensorboard import SummaryWriter\n"
+            f"w = SummaryWriter({str(tmp_path)!r})\n"
+            "w.add_scalar('loss', 0.5, 3)\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+    (path,) = _files(tmp_path)
+    evs = _events_of(path)
+    assert len(evs) == 2 and evs[1][2] == [3]
+
+
+def test_review_image_pixels_truncate_as_pytorch(tmp_path):
+    from PIL import Image
+    w = SummaryWriter(str(tmp_path))
+    w.add_image("half", np.full((2, 2), 0.5), 0, dataformats="HW")
+    w.close()
+    img = _events.decode(_values(_events_of(_files(tmp_path)[0])[1])[0][4][0])
+    assert img[3][0] == 3   # grey written as RGB
+    px = np.asarray(Image.open(io.BytesIO(img[4][0])))
+    assert px.shape == (2, 2, 3) and (px == 127).all()   # int(0.5 * 255), not rounded

@@ -194,12 +194,12 @@ def remove_parametrizations(module, tensor_name, leave_parametrized=True):
     else:
         raise ValueError("Cannot leave unparametrized (`leave_parametrized=False`) a tensor that is "
                          "parametrized in terms of a sequence of tensors.")
-    was_param = plist.is_tensor and isinstance(plist.original, Parameter) or (
-        not plist.is_tensor and isinstance(plist.original0, Parameter))
+    orig = plist.original if plist.is_tensor else plist.original0
+    was_param = isinstance(orig, Parameter)
     delattr(module.__class__, tensor_name)
     del module.parametrizations[tensor_name]
     if was_param:
-        module.register_parameter(tensor_name, Parameter(value.detach().clone(), True))
+        module.register_parameter(tensor_name, Parameter(value.detach().clone(), orig.requires_grad))
     else:
         module.register_buffer(tensor_name, value.detach().clone())
     if not len(module.parametrizations):

@@ -11,6 +11,7 @@ Example::
     ...     for step in range(3):
     ...         w.add_scalar("loss", 1.0 / (step + 1), step)
 """
+import atexit
 import itertools
 import math
 import os
@@ -53,6 +54,7 @@ class _FileWriter:
         self.pending = [_events.record(_events.event(time.time(), file_version="brain.Event:2"))]
         self.last_flush = time.time()
         self.flush()
+        atexit.register(self.flush)   # a script that never calls close() still gets its last records
 
     def add(self, summary, step, walltime):
         ev = _events.event(time.time() if walltime is None else walltime, 0 if step is None else int(step),
@@ -116,7 +118,8 @@ class SummaryWriter:
         counts, limits = np.histogram(v, bins=bins)
         nz = np.nonzero(counts)[0]
         lo, hi = (nz[0], nz[-1] + 1) if nz.size else (0, len(counts))
-        counts, limits = counts[lo:hi], limits[lo + 1:hi + 1]
+        # as PyTorch: an empty leading bucket whose limit is the left edge of the first filled one
+        counts, limits = np.concatenate([[0], counts[lo:hi]]), limits[lo:hi + 1]
         if max_bins is not None and len(counts) > max_bins:
             step = math.ceil(len(counts) / max_bins)
             counts = np.add.reduceat(counts, np.arange(0, len(counts), step))
@@ -139,12 +142,12 @@ class SummaryWriter:
         self._write(_events.summary_value(tag, image=_png(img)), global_step, walltime)
 
     def add_images(self, tag, img_tensor, global_step=None, walltime=None, dataformats="NCHW"):
-        """Log a batch of images as one grid (as ``make_grid`` would lay them out)."""
+        """Log a batch of images as one grid, up to 8 per row (PyTorch's tensorboard ``make_grid``)."""
         imgs = _to_numpy(img_tensor)
         if dataformats.upper() == "NHWC":
             imgs = imgs.transpose(0, 3, 1, 2)
         n, c, h, w = imgs.shape
-        cols = math.ceil(math.sqrt(n))
+        cols = min(n, 8)
         rows = math.ceil(n / cols)
         grid = np.zeros((c, rows * h, cols * w), dtype=imgs.dtype)
         for i in range(n):
@@ -192,11 +195,13 @@ def _png(img):
 
     from PIL import Image
     if img.dtype.kind == "f":
-        img = (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
+        img = (img.astype(np.float32) * 255).clip(0, 255).astype(np.uint8)   # truncation, as PyTorch
     elif img.dtype != np.uint8:
         img = np.clip(img, 0, 255).astype(np.uint8)
+    if img.shape[2] == 1:   # PyTorch writes grey images as RGB
+        img = np.repeat(img, 3, axis=2)
     h, w, c = img.shape
-    mode = {1: "L", 3: "RGB", 4: "RGBA"}.get(c)
+    mode = {3: "RGB", 4: "RGBA"}.get(c)
     if mode is None:
         raise ValueError(f"add_image: images need 1, 3 or 4 channels, got {c}")
     buf = io.BytesIO()
