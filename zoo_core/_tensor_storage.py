@@ -366,9 +366,13 @@ Tensor.const_data_ptr = Tensor.data_ptr
 Tensor.is_distributed = lambda self: False
 for _name in ("is_mps", "is_xpu", "is_xla", "is_ipu", "is_maia", "is_mtia", "is_vulkan"):
     setattr(Tensor, _name, False)
-Tensor.hardshrink = lambda self, lambd=0.5: __import__("zoo_core.nn.functional", fromlist=["hardshrink"]) \
-    .hardshrink(self, lambd)
-Tensor.prelu = lambda self, weight: __import__("zoo_core.nn.functional", fromlist=["prelu"]).prelu(self, weight)
+def _functional():
+    from .nn import functional   # nn loads on first use, not with zoo_core
+    return functional
+
+
+Tensor.hardshrink = lambda self, lambd=0.5: _functional().hardshrink(self, lambd)
+Tensor.prelu = lambda self, weight: _functional().prelu(self, weight)
 Tensor.conj_physical = Tensor.conj = conj
 Tensor.conj_physical_ = lambda self: self
 for _f in (resolve_conj, resolve_neg, is_conj, is_neg, narrow_copy, nonzero_static, unsafe_chunk, unsafe_split,

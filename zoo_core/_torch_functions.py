@@ -199,27 +199,23 @@ def _gradient_1d(f, d, h, edge_order):
 
 
 # ---- the *_copy forms of view ops: the view, then a copy with its own storage ----------------------------
-def _copy_form(view_name):
+def _copy_form(name, view_name):
     def fn(input, *args, **kwargs):
         r = getattr(input, view_name)(*args, **kwargs)
         return tuple(t.clone() for t in r) if isinstance(r, (tuple, list)) else r.clone()
-    fn.__name__ = f"{view_name}_copy"
+    fn.__name__ = f"{name}_copy"
     fn.__doc__ = f"``{view_name}`` into new storage."
     return fn
 
 
+# torch.<name>_copy -> the Tensor view method it copies (narrow_copy lives with the storage methods)
 _VIEW_OPS = {"view": "view", "permute": "permute", "t": "t", "transpose": "transpose", "unsqueeze": "unsqueeze",
-             "squeeze": "squeeze", "select": "select", "slice": None, "split": "split",
-             "split_with_sizes": "split", "unbind": "unbind", "unfold": "unfold", "expand": "expand",
-             "diagonal": "diagonal", "detach": "detach", "as_strided": "as_strided",
-             "narrow": "narrow"}
+             "squeeze": "squeeze", "select": "select", "split": "split", "split_with_sizes": "split",
+             "unbind": "unbind", "unfold": "unfold", "expand": "expand", "diagonal": "diagonal",
+             "detach": "detach", "as_strided": "as_strided"}
 for _name, _view in _VIEW_OPS.items():
-    if _view is None:
-        continue
-    _f = _copy_form(_view)
-    _f.__name__ = f"{_name}_copy"
-    globals()[_f.__name__] = _f
-    __all__.append(_f.__name__)
+    globals()[f"{_name}_copy"] = _copy_form(_name, _view)
+    __all__.append(f"{_name}_copy")
 
 
 def alias_copy(input):

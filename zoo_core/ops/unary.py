@@ -12,7 +12,7 @@ import numpy as np
 from .. import _backend, _dtype
 from ..autograd import grad_mode
 from ..autograd.graph import record
-from ..tensor import Tensor, _wrap, inplace_update
+from ..tensor import Tensor, _wrap
 from ._util import inplace_variant
 
 
@@ -158,18 +158,13 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
-_EXP_MAX = {np.dtype(np.float64): 700.0, np.dtype(np.float32): 80.0}
-
-
 def _sigmoid_array(xp, x):
-    """1 / (1 + exp(-x)), with -x capped so exp never overflows (no warnings; below the cap the result
-    is already smaller than the dtype's tiniest normal number)."""
-    cap = _EXP_MAX.get(x.dtype)
-    if cap is None:   # float16: compute in float32, as PyTorch does
+    """1 / (1 + exp(-x)): exp overflows to inf for very negative x and the result is 0, as PyTorch's (numpy's
+    overflow warning is silenced for zoo_core's modules in zoo_core/__init__.py)."""
+    if x.dtype.itemsize < 4:   # float16: compute in float32, as PyTorch does
         return _sigmoid_array(xp, x.astype(xp.float32)).astype(x.dtype)
     t = xp.empty_like(x)   # (a 0-d input: xp.negative(x) would return a scalar, useless with out=)
     xp.negative(x, out=t)
-    xp.minimum(t, cap, out=t)
     xp.exp(t, out=t)
     t += 1
     return xp.reciprocal(t, out=t)
@@ -234,19 +229,7 @@ def relu(input, *, out=None):
     return _relu(input, out=out)
 
 
-def _silu_array(xp, x):
-    """x / (1 + exp(-x)) without the sigmoid's cap: exp overflows to inf for very negative x, giving -0.0
-    (and NaN at -inf), as PyTorch (zoo_core silences numpy's overflow warning)."""
-    if x.dtype.itemsize < 4:   # float16: computed in float32, as PyTorch does
-        return _silu_array(xp, x.astype(xp.float32)).astype(x.dtype)
-    t = xp.empty_like(x)
-    xp.negative(x, out=t)
-    xp.exp(t, out=t)
-    t += 1
-    return xp.divide(x, t, out=t)
-
-
-silu = _unary("silu", _silu_array,
+silu = _unary("silu", lambda xp, x: x * _sigmoid_array(xp, x),
               lambda g, x, y: g * _silu_grad(x), reject="biu")
 mish = _unary("mish", lambda xp, x: x * xp.tanh(_softplus_array(xp, x)),
               lambda g, x, y: g * _mish_grad(x), reject="biu")
@@ -260,7 +243,7 @@ frac = _unary("frac", lambda xp, x: x - xp.trunc(x), lambda g, x, y: g, reject="
 
 
 def _silu_grad(x):
-    s = 1 / (1 + exp(-x))   # uncapped (not sigmoid()): 0 far left, so the gradient is -0.0 there and NaN at -inf
+    s = sigmoid(x)   # exactly 0 far left: the gradient is -0.0 there and NaN at -inf, as PyTorch's
     return s * (1 + x * (1 - s))
 
 

@@ -1,4 +1,5 @@
 """Adadelta: per-coordinate step sizes from running averages of squared gradients and squared updates."""
+from .optimizer import _regularized
 from .optimizer import Optimizer, _bump, _check_differentiable, _fix_steps, _scalar, _step_tensor, _zeros_like
 from .optimizer import _check_nonnegative, _set_group_defaults
 
@@ -63,10 +64,7 @@ class Adadelta(Optimizer):
                     state["square_avg"] = _zeros_like(d)
                     state["acc_delta"] = _zeros_like(d)
                 state["step"]._data += 1
-                if maximize:
-                    g = -g
-                if wd != 0:
-                    g = g + wd * d
+                g = _regularized(g, d, maximize, wd)
                 sq = state["square_avg"]._data
                 acc = state["acc_delta"]._data
                 tmp = xp.empty_like(d)

@@ -1,6 +1,7 @@
 """Adagrad: per-coordinate learning rates scaled by the accumulated squared gradients."""
 import numpy as np
 
+from .optimizer import _regularized
 from .optimizer import Optimizer, _bump, _check_differentiable, _fix_steps, _scalar, _step_tensor, _zeros_like
 from .optimizer import _check_nonnegative, _set_group_defaults
 
@@ -74,10 +75,7 @@ class Adagrad(Optimizer):
                     step = st.astype(np.promote_types(st.dtype, d.dtype))
                 else:
                     step = float(st)
-                if maximize:
-                    g = -g
-                if wd != 0:
-                    g = g + wd * d
+                g = _regularized(g, d, maximize, wd)
                 clr = lr / (1 + (step - 1) * lr_decay)
                 s = state["sum"]._data
                 tmp = xp.multiply(g, g, out=xp.empty_like(d))   # out=: 0-d params stay arrays on numpy

@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..tensor import Tensor
+from .optimizer import _regularized
 from .optimizer import Optimizer, _bump, _check_differentiable, _lerp_, _scalar, _step_tensor, _zeros_like, _fix_steps
 from .optimizer import _check_betas, _check_nonnegative, _set_group_defaults
 
@@ -81,13 +82,7 @@ class Adam(Optimizer):
                     step = st.astype(np.promote_types(st.dtype, d.dtype))
                 else:
                     step = float(st)
-                if maximize:
-                    g = -g
-                if wd != 0:
-                    if decoupled:
-                        d *= 1.0 - lr * wd
-                    else:
-                        g = g + wd * d
+                g = _regularized(g, d, maximize, wd, lr, decoupled)
                 m = state["exp_avg"]._data
                 v = state["exp_avg_sq"]._data
                 tmp = xp.empty_like(d)

@@ -1,4 +1,5 @@
 """Adamax: Adam with the infinity norm of past gradients in place of their root mean square."""
+from .optimizer import _regularized
 from .optimizer import (Optimizer, _bump, _check_differentiable, _fix_steps, _lerp_, _scalar, _step_tensor,
                         _zeros_like)
 from .optimizer import _check_betas, _check_nonnegative, _set_group_defaults
@@ -65,10 +66,7 @@ class Adamax(Optimizer):
                     state["exp_inf"] = _zeros_like(d)
                 st = state["step"]._data
                 st += 1
-                if maximize:
-                    g = -g
-                if wd != 0:
-                    g = g + wd * d
+                g = _regularized(g, d, maximize, wd)
                 m = state["exp_avg"]._data
                 u = state["exp_inf"]._data
                 tmp = xp.empty_like(d)

@@ -3,6 +3,7 @@ import numpy as np
 
 from .. import _backend, _dtype
 from ..tensor import Tensor, _wrap
+from .optimizer import _regularized
 from .optimizer import Optimizer, _bump, _check_differentiable, _scalar, _zeros_like
 from .optimizer import _check_nonnegative, _set_group_defaults
 
@@ -85,10 +86,7 @@ class ASGD(Optimizer):
                     state["ax"] = _zeros_like(d)
                 st = state["step"]._data
                 st += 1
-                if maximize:
-                    g = -g
-                if wd != 0:
-                    g = g + wd * d
+                g = _regularized(g, d, maximize, wd)
                 eta_arr, mu_arr = state["eta"]._data, state["mu"]._data
                 eta = float(eta_arr)
                 d *= 1.0 - lambd * eta                       # decay, then the SGD step

@@ -1,5 +1,6 @@
 """NAdam: Adam with Nesterov momentum, and the momentum schedule of Dozat (2016)."""
 from ..tensor import Tensor
+from .optimizer import _regularized
 from .optimizer import (Optimizer, _bump, _check_differentiable, _fix_steps, _lerp_, _scalar, _step_tensor,
                         _zeros_like)
 from .optimizer import _check_betas, _check_nonnegative, _set_group_defaults
@@ -83,13 +84,7 @@ class NAdam(Optimizer):
                 st = state["step"]._data
                 st += 1
                 step = float(st)
-                if maximize:
-                    g = -g
-                if wd != 0:
-                    if decoupled:
-                        d *= 1.0 - lr * wd
-                    else:
-                        g = g + wd * d
+                g = _regularized(g, d, maximize, wd, lr, decoupled)
                 bc2 = 1.0 - beta2 ** step
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))

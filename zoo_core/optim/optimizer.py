@@ -405,6 +405,19 @@ def _fix_steps(optimizer, device_step=lambda group: False):
                 st["step"] = _step_tensor(float(st["step"]), p._data if device_step(group) else None)
 
 
+def _regularized(g, d, maximize, wd, lr=0.0, decoupled=False):
+    """The gradient an update uses: negated for ``maximize``, plus L2 weight decay ``wd * d``; with
+    ``decoupled`` (AdamW-style) the decay shrinks the parameter ``d`` in place instead."""
+    if maximize:
+        g = -g
+    if wd != 0:
+        if decoupled:
+            d *= 1.0 - lr * wd
+        else:
+            g = g + wd * d
+    return g
+
+
 def _check_nonnegative(*labelled):
     """PyTorch's error for a negative (or NaN) hyperparameter: ``_check_nonnegative(("learning rate", lr))``
     raises ``ValueError("Invalid learning rate: -1")``; checked in the order given."""

@@ -1,4 +1,5 @@
 """RAdam: Adam whose adaptive step is switched on only once the variance of its estimate is tractable."""
+from .optimizer import _regularized
 from .optimizer import (Optimizer, _bump, _check_differentiable, _fix_steps, _lerp_, _scalar, _step_tensor,
                         _zeros_like)
 from .optimizer import _check_betas, _check_nonnegative, _set_group_defaults
@@ -74,13 +75,7 @@ class RAdam(Optimizer):
                 st = state["step"]._data
                 st += 1
                 step = float(st)
-                if maximize:
-                    g = -g
-                if wd != 0:
-                    if decoupled:
-                        d *= 1.0 - lr * wd
-                    else:
-                        g = g + wd * d
+                g = _regularized(g, d, maximize, wd, lr, decoupled)
                 m = state["exp_avg"]._data
                 v = state["exp_avg_sq"]._data
                 tmp = xp.empty_like(d)

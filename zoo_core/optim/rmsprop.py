@@ -1,4 +1,5 @@
 """RMSprop: divide the gradient by a running root-mean-square of recent gradients."""
+from .optimizer import _regularized
 from .optimizer import Optimizer, _bump, _check_differentiable, _fix_steps, _lerp_, _scalar, _step_tensor, _zeros_like
 from .optimizer import _check_nonnegative, _set_group_defaults
 
@@ -65,10 +66,7 @@ class RMSprop(Optimizer):
                     if centered:
                         state["grad_avg"] = _zeros_like(d)
                 state["step"]._data += 1
-                if maximize:
-                    g = -g
-                if wd != 0:
-                    g = g + wd * d
+                g = _regularized(g, d, maximize, wd)
                 sq = state["square_avg"]._data
                 tmp = xp.empty_like(d)
                 sq *= alpha                                  # sq = alpha sq + (1 - alpha) g^2
